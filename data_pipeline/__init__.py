@@ -1,0 +1,1 @@
+"""Modality-bridging cold-start data generation: engines, the four steps, journal, filters, stats."""
