@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from vision_r1 import __version__
+from vision_r1.run_cli import VERL_ARGS_KEY, run, split_verl_args, status
 
 app = typer.Typer(
     name="vision-r1",
@@ -19,7 +20,12 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
 )
+
+
+app.command()(run)
+app.command()(status)
 
 
 @app.command()
@@ -66,8 +72,12 @@ def smoke(
     typer.echo(f"generated ({max_new_tokens} tokens, random weights): {text!r}")
 
 
-def main() -> None:
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point; splits off the verl overrides that follow `--` before click parses."""
+    import sys
+
+    args, verl_args = split_verl_args(list(sys.argv[1:] if argv is None else argv))
+    app(args=args, obj={VERL_ARGS_KEY: verl_args})
 
 
 if __name__ == "__main__":

@@ -1,0 +1,68 @@
+"""What every stage kind provides to the runner: declared outputs, inputs, a plan, and how to run it.
+
+A stage never reaches into another stage's internals: it reads earlier stages' declared outputs
+(already resolved into its config by the recipe loader) and writes only inside its own folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from vision_r1.recipe.schema import Recipe, Resources, StageBase
+
+
+class StageError(RuntimeError):
+    """A stage cannot start or did not finish; the message tells the user what to do."""
+
+
+@dataclass
+class Command:
+    """One process to run: argv plus extra environment variables."""
+
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+
+    def render(self) -> str:
+        prefix = " ".join(f"{key}={value}" for key, value in sorted(self.env.items()))
+        return f"{prefix} {' '.join(self.argv)}".strip()
+
+
+@dataclass
+class StageContext:
+    recipe: Recipe
+    stage: StageBase
+    stage_dir: Path
+    resources: Resources
+    verl_args: list[str] = field(default_factory=list)
+    echo: bool = True
+
+    @property
+    def log_path(self) -> Path:
+        return self.stage_dir / "log.txt"
+
+
+@dataclass
+class StagePlan:
+    """Everything `--dry-run` shows and the fingerprint covers: commands and the resolved config."""
+
+    commands: list[Command]
+    config: dict[str, Any]
+
+
+class StageKind(Protocol):
+    OUTPUTS: dict[str, str]
+
+    def inputs(self, stage: Any) -> dict[str, str]:
+        """Paths the stage reads (checked for existence, fingerprinted)."""
+
+    def plan(self, ctx: StageContext) -> StagePlan:
+        """Build and validate the stage's commands without running anything."""
+
+    def run(self, ctx: StageContext, plan: StagePlan, attempt: int) -> dict[str, str]:
+        """Do the work; return the outputs (paths) once they are complete and verified."""
+
+
+def outputs_in(stage_dir: Path, relative: dict[str, str]) -> dict[str, str]:
+    return {key: str(stage_dir / path) for key, path in relative.items()}

@@ -1,0 +1,193 @@
+"""The recipe schema: what a user may write in a recipe YAML, validated with precise error locations.
+
+A recipe is plain data. PTST is nothing but a list of `grpo` stages with different
+`max_response_length` / `rollout_n`; nothing about 4K/8K/16K lives in code.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+STAGE_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
+
+
+class _Strict(BaseModel):
+    """Unknown keys are errors: a misspelled recipe key must fail at load, not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Resources(_Strict):
+    """Where verl stages run. `device: cpu` runs verl through the vision-r1 CPU plugin."""
+
+    device: Literal["cpu", "gpu"] = "gpu"
+    nnodes: int = Field(1, ge=1)
+    gpus_per_node: int = Field(8, ge=1)
+    cpus_per_node: int = Field(1, ge=1, description="Workers per node when device is cpu.")
+    ray_address: str | None = Field(
+        None, description="Existing Ray cluster for GRPO stages (else RAY_ADDRESS or local)."
+    )
+    rdzv_endpoint: str | None = Field(None, description="host:port for multi-node SFT via torchrun.")
+
+
+class StageBase(_Strict):
+    name: str = Field(pattern=STAGE_NAME_PATTERN)
+    resources: Resources | None = Field(None, description="Overrides the recipe's resources for this stage.")
+
+
+class TinyModelStage(StageBase):
+    """Build the tiny random-weight Qwen2.5-VL (the CPU recipe's base model)."""
+
+    kind: Literal["tiny_model"]
+    seed: int = 0
+
+
+class SynthStage(StageBase):
+    """Render the synthetic visual-math set (RL parquet + cold-start input table)."""
+
+    kind: Literal["synth"]
+    n: int = Field(ge=1, description="Training rows.")
+    seed: int = 0
+    val_n: int | None = Field(None, ge=1, description="Validation rows (default n/10).")
+    tasks: list[str] | None = Field(
+        None, description="Subset of counting, arithmetic, bar_chart, triangle, rec, detection."
+    )
+    math_reward: Literal["hfrrf", "r1v", "math"] = "hfrrf"
+    template: str = Field("vision_r1", description="RL prompt template (vision_r1, zero, ...).")
+
+
+class ColdStartStage(StageBase):
+    """Modality-bridging cold-start generation (data_pipeline)."""
+
+    kind: Literal["cold_start"]
+    config: str = Field(description="Path to a cold-start pipeline config (YAML).")
+    input: str = Field(description="Cold-start input table (parquet).")
+    model: str | None = Field(None, description="Local HF model for the transformers engine (CPU default).")
+    limit: int | None = Field(None, ge=1, description="Only the first N input rows.")
+
+
+class VerlStage(StageBase):
+    """Settings shared by the stages that launch a verl trainer."""
+
+    model: str
+    dataset: str
+    val_dataset: str | None = None
+    lr: float = Field(gt=0)
+    save_freq: int = Field(-1, description="Checkpoint every N steps; the final step is always saved.")
+    verl_overrides: list[str] = Field(default_factory=list, description="Any verl Hydra override, verbatim.")
+
+    @field_validator("verl_overrides")
+    @classmethod
+    def _overrides_are_assignments(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if "=" not in item:
+                raise ValueError(f"verl override {item!r} is not of the form key=value")
+        return value
+
+
+class SftStage(VerlStage):
+    """Cold-start SFT with verl's `sft_trainer` (torchrun)."""
+
+    kind: Literal["sft"]
+    epochs: int = Field(1, ge=1)
+    steps: int | None = Field(None, ge=1, description="Stop after this many steps (default: all epochs).")
+    global_batch_size: int = Field(ge=1)
+    micro_batch_size_per_gpu: int = Field(1, ge=1)
+    max_length: int = Field(ge=16)
+    warmup_ratio: float = Field(0.0, ge=0.0, lt=1.0)
+    lr_scheduler: Literal["cosine", "constant"] = "cosine"
+
+
+class GrpoStage(VerlStage):
+    """One PTST stage: GRPO with verl's `main_ppo` (`algorithm.adv_estimator=grpo`)."""
+
+    kind: Literal["grpo"]
+    steps: int = Field(ge=1)
+    max_prompt_length: int = Field(ge=16)
+    max_response_length: int = Field(ge=1)
+    rollout_n: int = Field(ge=2, description="Group size: responses sampled per prompt.")
+    rollout_batch_size: int = Field(ge=1, description="Prompts per step (data.train_batch_size).")
+    mini_batch_size: int = Field(ge=1, description="Prompts per actor update (ppo_mini_batch_size).")
+    micro_batch_size_per_gpu: int = Field(1, ge=1)
+    reward: str = Field(
+        description="Reward kind (see vision_r1.rewards); overrides the dataset's per-row kind."
+    )
+    kl_coef: float = Field(0.01, ge=0.0)
+    kl_loss_type: str = "low_var_kl"
+    clip_ratio: float = Field(0.2, gt=0.0)
+    entropy_coeff: float = Field(0.0, ge=0.0)
+    temperature: float = Field(1.0, gt=0.0)
+
+    @model_validator(mode="after")
+    def _mini_batch_divides_batch(self) -> GrpoStage:
+        if self.rollout_batch_size % self.mini_batch_size:
+            raise ValueError(
+                f"rollout_batch_size ({self.rollout_batch_size}) must be a multiple of "
+                f"mini_batch_size ({self.mini_batch_size})"
+            )
+        return self
+
+
+class Benchmark(_Strict):
+    name: str
+    path: str
+    format: str = Field("rl", description="mathvista | mathverse | mmmath | rl")
+    limit: int | None = Field(None, ge=1)
+
+
+class EvalStage(StageBase):
+    """Evaluate a model on local benchmark files with rule-based judging."""
+
+    kind: Literal["eval"]
+    model: str
+    benchmarks: list[Benchmark] = Field(min_length=1)
+    temperature: float = Field(0.6, ge=0.0)
+    top_p: float = Field(0.95, gt=0.0, le=1.0)
+    max_new_tokens: int = Field(16000, ge=1)
+    batch_size: int = Field(8, ge=1)
+    format_retries: int = Field(
+        0, ge=0, description="Re-sample up to N times when the format is wrong (reported)."
+    )
+
+
+Stage = Annotated[
+    TinyModelStage | SynthStage | ColdStartStage | SftStage | GrpoStage | EvalStage,
+    Field(discriminator="kind"),
+]
+
+STAGE_KINDS = ("tiny_model", "synth", "cold_start", "sft", "grpo", "eval")
+
+
+class Recipe(_Strict):
+    """A whole run: shared settings plus the ordered list of stages."""
+
+    name: str = Field(pattern=STAGE_NAME_PATTERN)
+    description: str = ""
+    base_model: str
+    run_dir: str | None = Field(None, description="Default: runs/<name>.")
+    resources: Resources = Field(default_factory=Resources)
+    defaults: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Settings merged into every stage of a kind, e.g. defaults.grpo.lr."
+    )
+    stages: list[Stage] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_stage_names(self) -> Recipe:
+        seen: set[str] = set()
+        for stage in self.stages:
+            if stage.name in seen:
+                raise ValueError(f"stage name {stage.name!r} is used twice")
+            seen.add(stage.name)
+        return self
+
+    def stage(self, name: str) -> StageBase:
+        for stage in self.stages:
+            if stage.name == name:
+                return stage
+        known = ", ".join(s.name for s in self.stages)
+        raise KeyError(f"no stage named {name!r} (stages: {known})")
+
+    def resources_for(self, stage: StageBase) -> Resources:
+        return stage.resources or self.resources
