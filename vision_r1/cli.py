@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from vision_r1 import __version__
+from vision_r1.data.cli import app as data_app
 from vision_r1.run_cli import VERL_ARGS_KEY, run, split_verl_args, status
 
 app = typer.Typer(
@@ -70,6 +71,9 @@ def smoke(
         text = smoke_generate(directory, max_new_tokens=max_new_tokens)
     typer.echo(f"question: {SMOKE_QUESTION}")
     typer.echo(f"generated ({max_new_tokens} tokens, random weights): {text!r}")
+
+
+app.add_typer(data_app, name="data")
 
 
 def main(argv: list[str] | None = None) -> None:
