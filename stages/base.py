@@ -6,10 +6,12 @@ A stage never reaches into another stage's internals: it reads earlier stages' d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from vision_r1.process import run_logged
 from vision_r1.recipe.schema import Recipe, Resources, StageBase
 
 
@@ -37,10 +39,23 @@ class StageContext:
     resources: Resources
     verl_args: list[str] = field(default_factory=list)
     echo: bool = True
+    marker: str = ""
+    on_start: Callable[[int], None] | None = None
 
     @property
     def log_path(self) -> Path:
         return self.stage_dir / "log.txt"
+
+    def run_command(self, command: Command, extra_env: dict[str, str] | None = None) -> None:
+        """Run one of the stage's processes: logged to log.txt, tagged and tracked for clean-up."""
+        run_logged(
+            command.argv,
+            self.log_path,
+            env={**command.env, **(extra_env or {})},
+            echo=self.echo,
+            marker=self.marker,
+            on_start=self.on_start,
+        )
 
 
 @dataclass

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from stages.base import Command, StageContext
-from vision_r1.process import run_logged
 
 PARTIAL_SUFFIX = ".partial"
 
@@ -18,7 +17,7 @@ def vision_r1_command(*args: str) -> list[str]:
 
 def run_commands(ctx: StageContext, commands: list[Command]) -> None:
     for command in commands:
-        run_logged(command.argv, ctx.log_path, env=command.env, echo=ctx.echo)
+        ctx.run_command(command)
 
 
 def partial_path(target: Path) -> Path:

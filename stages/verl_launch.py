@@ -15,7 +15,6 @@ from pathlib import Path
 
 from stages.base import Command, StageContext, StageError
 from stages.subprocess_stage import fresh_partial, publish
-from vision_r1.process import run_logged
 from vision_r1.recipe.schema import Resources
 
 CHECKPOINTS = "checkpoints"
@@ -104,7 +103,7 @@ def merge_to_hf(ctx: StageContext, shard_dir: Path) -> Path:
         ),
         env=device_env(ctx.resources),
     )
-    run_logged(merge.argv, ctx.log_path, env=merge.env, echo=ctx.echo)
+    ctx.run_command(merge)
     verify_hf_dir(partial)
     publish(partial, target)
     return target

@@ -25,7 +25,6 @@ from stages.verl_launch import (
     metrics_file,
     route_cli_overrides,
 )
-from vision_r1.process import run_logged
 from vision_r1.verl_config import top_level_keys
 
 TRAINING_DONE = "training_done.json"
@@ -105,10 +104,10 @@ class VerlTrainingKind(ABC):
         checkpoint_dir = ctx.stage_dir / CHECKPOINTS
         step = self._finished_step(ctx)
         if step is None:
+            metrics = metrics_file(ctx, attempt)
+            metrics.parent.mkdir(parents=True, exist_ok=True)
             for command in plan.commands:
-                env = {**command.env, "VERL_FILE_LOGGER_PATH": str(metrics_file(ctx, attempt))}
-                metrics_file(ctx, attempt).parent.mkdir(parents=True, exist_ok=True)
-                run_logged(command.argv, ctx.log_path, env=env, echo=ctx.echo)
+                ctx.run_command(command, {"VERL_FILE_LOGGER_PATH": str(metrics)})
             step = latest_checkpoint(checkpoint_dir)
             expected = self.expected_steps(ctx)
             if step is None or (expected is not None and step < expected):

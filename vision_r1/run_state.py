@@ -54,6 +54,7 @@ class StageRecord:
     finished_at: str | None = None
     attempts: int = 0
     error: str | None = None
+    pgid: int | None = None
 
 
 class RunState:
@@ -115,6 +116,11 @@ class RunState:
         record.finished_at = None
         record.error = None
         record.attempts += 1
+        self.save()
+
+    def launched(self, name: str, pgid: int) -> None:
+        """Remember the process group of the stage's current child, for clean-up after a hard kill."""
+        self.stages[name].pgid = pgid
         self.save()
 
     def finish(self, name: str, outputs: dict[str, str]) -> None:

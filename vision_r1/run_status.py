@@ -40,6 +40,14 @@ def _progress(record_config: dict[str, Any], step: int | None) -> str:
     return f"{done}/{total}" if total else done
 
 
+def _short(path: str, run_dir: Path) -> str:
+    """Outputs inside the run directory are shown relative to it."""
+    try:
+        return str(Path(path).relative_to(run_dir.resolve()))
+    except ValueError:
+        return path
+
+
 def status_table(run_dir: Path) -> Table:
     state = RunState.load(run_dir)
     table = Table(title=f"run {run_dir}")
@@ -63,6 +71,6 @@ def status_table(run_dir: Path) -> Table:
             status,
             _progress(record.config, step),
             shown or "-",
-            "\n".join(f"{key}: {value}" for key, value in record.outputs.items()) or "-",
+            "\n".join(f"{key}: {_short(value, run_dir)}" for key, value in record.outputs.items()) or "-",
         )
     return table

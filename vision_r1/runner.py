@@ -20,7 +20,7 @@ from rich.console import Console
 from stages.base import StageContext, StageError, StagePlan
 from stages.registry import kind_of
 from vision_r1.fingerprint import stage_fingerprint
-from vision_r1.process import CommandFailed
+from vision_r1.process import CommandFailed, kill_stale_group
 from vision_r1.recipe.schema import Recipe, StageBase
 from vision_r1.run_state import RunState
 from vision_r1.verl_config import PPO_CONFIG, SFT_CONFIG, VerlConfigError, top_level_keys
@@ -77,6 +77,7 @@ class Runner:
             resources=self.recipe.resources_for(stage),
             verl_args=self.verl_args,
             echo=self.echo,
+            marker=f"{self.run_dir / stage.name}",
         )
 
     def plan_all(self, stages: list[StageBase]) -> dict[str, StagePlan]:
@@ -147,10 +148,12 @@ class Runner:
                 f"stage {stage.name!r} finished earlier with a different config or inputs; "
                 f"re-run it and what follows with --from {stage.name}"
             )
+        self._stop_leftovers(state, stage)
         if forced:
             self._set_aside(state, stage)
         self._check_inputs(stage, inputs)
         ctx = self.context(stage)
+        ctx.on_start = lambda pgid: state.launched(stage.name, pgid)
         ctx.stage_dir.mkdir(parents=True, exist_ok=True)
         state.start(stage.name, fingerprint, plan.config)
         self.console.rule(
@@ -165,6 +168,14 @@ class Runner:
             state.fail(stage.name, "failed", str(exc))
             raise RunError(f"stage {stage.name!r} failed: {exc}") from None
         state.finish(stage.name, outputs)
+
+    def _stop_leftovers(self, state: RunState, stage: StageBase) -> None:
+        """A stage still marked running means its runner died hard: stop what its launch left behind."""
+        record = state.stages[stage.name]
+        if record.status == "running" and record.pgid:
+            stopped = kill_stale_group(record.pgid, self.context(stage).marker)
+            if stopped:
+                self.console.print(f"[yellow]stopped {stopped} leftover process(es) of {stage.name}[/]")
 
     def _set_aside(self, state: RunState, stage: StageBase) -> None:
         """A forced re-run starts clean; the previous attempt's folder is kept once as `.previous`."""

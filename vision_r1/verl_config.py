@@ -50,10 +50,8 @@ def _type_error(key: str, default: object, value: object) -> str | None:
     expected: tuple[type, ...]
     if isinstance(default, bool):
         expected = (bool,)
-    elif isinstance(default, int):
-        expected = (int,)
-    elif isinstance(default, float):
-        expected = (int, float)
+    elif isinstance(default, int | float):
+        expected = (int, float)  # verl writes float fields with int defaults (entropy_coeff: 0)
     elif isinstance(default, ListConfig | list):
         expected = (ListConfig, list)
     elif isinstance(default, DictConfig | dict):

@@ -147,15 +147,22 @@ def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
         "recipe_dir": str(source.resolve().parent),
         "stages": {},
     }
-    scope["run_dir"] = _resolve_text(str(run_dir), scope, f"{source}: run_dir")
+    # Absolute, because verl's Ray workers and torchrun children must find the same folders.
+    scope["run_dir"] = str(Path(_resolve_text(str(run_dir), scope, f"{source}: run_dir")).resolve())
     data["run_dir"] = scope["run_dir"]
-    data["base_model"] = _resolve_text(str(scope["base_model"]), scope, f"{source}: base_model")
-    scope["base_model"] = data["base_model"]
+    if "base_model" in data:
+        data["base_model"] = _resolve_text(str(data["base_model"]), scope, f"{source}: base_model")
+        scope["base_model"] = data["base_model"]
     resolved_stages = []
     for index, stage in enumerate(data.get("stages") or []):
         if not isinstance(stage, dict):
             raise RecipeError(f"{source}: stages[{index}] must be a mapping")
         label = stage.get("name", index)
+        if stage.get("kind") not in STAGE_KINDS:
+            raise RecipeError(
+                f"{source}: stages.{label}.kind: unknown stage kind {stage.get('kind')!r} "
+                f"(known: {', '.join(STAGE_KINDS)})"
+            )
         resolved = _resolve(stage, scope, f"{source}: stages.{label}")
         resolved_stages.append(resolved)
         if isinstance(stage.get("name"), str) and isinstance(stage.get("kind"), str):
