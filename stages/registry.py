@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from stages.base import StageKind, outputs_in
+from stages.cold_start import ColdStartKind
 from stages.grpo import GrpoKind
 from stages.sft import SftKind
 from stages.synth import SynthKind
@@ -13,6 +14,7 @@ from stages.tiny_model import TinyModelKind
 KINDS: dict[str, StageKind] = {
     "tiny_model": TinyModelKind(),
     "synth": SynthKind(),
+    "cold_start": ColdStartKind(),
     "sft": SftKind(),
     "grpo": GrpoKind(),
 }

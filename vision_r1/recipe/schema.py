@@ -62,9 +62,8 @@ class ColdStartStage(StageBase):
     """Modality-bridging cold-start generation (data_pipeline)."""
 
     kind: Literal["cold_start"]
-    config: str = Field(description="Path to a cold-start pipeline config (YAML).")
-    input: str = Field(description="Cold-start input table (parquet).")
-    model: str | None = Field(None, description="Local HF model for the transformers engine (CPU default).")
+    config: str = Field(description="Path to a cold-start pipeline config (YAML, see data_pipeline/configs/).")
+    input: str | None = Field(None, description="Cold-start input table (parquet); default: the config's input.")
     limit: int | None = Field(None, ge=1, description="Only the first N input rows.")
 
 
