@@ -1,0 +1,48 @@
+"""verl on CPU: a verl plugin that lets verl's own SFT and PPO/GRPO trainers run without a GPU.
+
+verl imports this package in every process (`import verl` loads the `verl.plugins` entry point,
+or `VERL_USE_EXTERNAL_MODULES=vision_r1.verl_cpu`). It does nothing unless the process runs with
+`VERL_PLATFORM=cpu`; then it registers the `cpu` platform and applies the CPU adaptations, each in
+its own module naming the verl code it answers to. verl swallows plugin import errors at debug
+level, so a failure here is printed to stderr before it propagates: a CPU run must never silently
+fall back to verl's `nvidia` default.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+PLATFORM_ENV = "VERL_PLATFORM"
+PLATFORM_VALUE = "cpu"
+
+
+def cpu_platform_selected() -> bool:
+    return os.environ.get(PLATFORM_ENV, "").strip().lower() == PLATFORM_VALUE
+
+
+def _activate() -> None:
+    from verl.plugin.platform import platform_manager
+
+    from vision_r1.verl_cpu import attention, distributed, engines, resources
+    from vision_r1.verl_cpu.platform import CPUPlatform
+
+    if (
+        platform_manager._current_platform is not None
+        and platform_manager._current_platform.device_name != "cpu"
+    ):
+        platform_manager.set_platform(CPUPlatform())
+    distributed.install()
+    engines.install()
+    attention.install()
+    resources.install()
+
+
+if cpu_platform_selected():
+    try:
+        _activate()
+    except Exception:
+        print("vision_r1.verl_cpu: activating the CPU platform failed:", file=sys.stderr)
+        traceback.print_exc()
+        raise

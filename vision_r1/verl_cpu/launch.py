@@ -1,0 +1,77 @@
+"""What a CPU launch of verl's trainers adds: environment variables and Hydra overrides.
+
+The stage runner (and the e2e tests, and `benchmarks/verl_cpu.py`) launch the very same verl entry
+points as on GPU. For a CPU recipe they add `cpu_env()` to the launched process's environment and
+append `cpu_sft_overrides()` / `cpu_ppo_overrides()` to the Hydra overrides; everything else in a
+recipe stays as it is. Overrides given later on the command line win, so a recipe can still tune
+any of these values.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import vision_r1
+from vision_r1.verl_cpu import PLATFORM_ENV, PLATFORM_VALUE
+
+PLUGIN_MODULE = "vision_r1.verl_cpu"
+EXTERNAL_MODULES_ENV = "VERL_USE_EXTERNAL_MODULES"
+
+
+def _package_root() -> str:
+    """The directory that holds the `vision_r1` package, so child processes import this very copy."""
+    return str(Path(vision_r1.__file__).resolve().parent.parent)
+
+
+def cpu_env() -> dict[str, str]:
+    """Environment variables to set (over `os.environ`) for a CPU launch of sft_trainer or main_ppo.
+
+    - `VERL_PLATFORM=cpu` selects the plugin's platform; `VERL_USE_EXTERNAL_MODULES` loads the
+      plugin even where the installed package metadata lacks its `verl.plugins` entry point.
+    - `PYTHONPATH` starts with this package's root so torchrun ranks and Ray workers import it.
+    - `CUDA_VISIBLE_DEVICES=""` keeps a GPU host's devices out of a CPU run.
+    - `TOKENIZERS_PARALLELISM=false` stops tokenizer thread pools from oversubscribing small hosts.
+    """
+    external = [m for m in os.environ.get(EXTERNAL_MODULES_ENV, "").split(",") if m and m != PLUGIN_MODULE]
+    python_path = [
+        p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != _package_root()
+    ]
+    return {
+        PLATFORM_ENV: PLATFORM_VALUE,
+        EXTERNAL_MODULES_ENV: ",".join([PLUGIN_MODULE, *external]),
+        "PYTHONPATH": os.pathsep.join([_package_root(), *python_path]),
+        "CUDA_VISIBLE_DEVICES": "",
+        "TOKENIZERS_PARALLELISM": "false",
+    }
+
+
+def cpu_sft_overrides() -> list[str]:
+    """Hydra overrides for `torchrun -m verl.trainer.sft_trainer` on CPU (one rank per process).
+
+    SDPA replaces flash-attention; multimodal SFT needs `no_padding` + remove-padding (verl's
+    `MultiTurnSFTDataset` cannot right-pad image inputs); dataloader workers would only compete
+    with the trainer for the few cores.
+    """
+    return [
+        "trainer.device=cpu",
+        "trainer.nnodes=1",
+        "trainer.n_gpus_per_node=1",
+        "engine.strategy=fsdp2",
+        "+model.override_config.attn_implementation=sdpa",
+        "model.use_remove_padding=True",
+        "data.pad_mode=no_padding",
+        "data.num_workers=0",
+    ]
+
+
+def sft_command(overrides: list[str], python: str = sys.executable) -> list[str]:
+    """verl's SFT entry point under torchrun, one rank (FSDP on one CPU process)."""
+    return [python, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=1",
+            "-m", "verl.trainer.sft_trainer", *overrides]  # fmt: skip
+
+
+def ppo_command(overrides: list[str], python: str = sys.executable) -> list[str]:
+    """verl's PPO/GRPO entry point (it starts its own local Ray cluster)."""
+    return [python, "-m", "verl.trainer.main_ppo", *overrides]

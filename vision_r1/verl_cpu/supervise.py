@@ -1,0 +1,86 @@
+"""Run a verl launch as a supervised child: own process group, log file, hard timeout, clean kill.
+
+A verl launch fans out (torchrun ranks; Ray's GCS, raylet and worker processes), and a stuck run
+on a CPU box otherwise waits forever. The child starts a new session, so one `killpg` on its PID
+ends everything it spawned, whether the run timed out or the caller stops it on purpose (the
+kill-and-resume test stops GRPO right after its first checkpoint).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+GRACE_SECONDS = 10.0
+POLL_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class RunResult:
+    returncode: int
+    seconds: float
+    timed_out: bool
+    stopped: bool  # ended by `stop_when`, not by itself
+    log_path: Path
+
+    def log_tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def kill_process_group(pid: int) -> None:
+    """SIGTERM the group led by `pid`, then SIGKILL whatever is left after a grace period."""
+    for sig, wait in ((signal.SIGTERM, GRACE_SECONDS), (signal.SIGKILL, 0.0)):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(POLL_SECONDS)
+
+
+def run_supervised(
+    command: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    log_path: Path,
+    timeout_s: float,
+    cwd: Path | None = None,
+    stop_when: Callable[[], bool] | None = None,
+) -> RunResult:
+    """Run `command` to completion (or `timeout_s`, or until `stop_when()` is true); log to `log_path`."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    start = time.monotonic()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            list(command),
+            env=dict(env),
+            cwd=cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        timed_out = stopped = False
+        try:
+            while process.poll() is None:
+                if time.monotonic() - start > timeout_s:
+                    timed_out = True
+                    break
+                if stop_when is not None and stop_when():
+                    stopped = True
+                    break
+                time.sleep(POLL_SECONDS)
+        finally:
+            # Also reaps grandchildren (Ray daemons, torchrun ranks) a finished run left behind.
+            kill_process_group(process.pid)
+            process.wait()
+    return RunResult(process.returncode, time.monotonic() - start, timed_out, stopped, log_path)
