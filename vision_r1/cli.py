@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from data_pipeline.cli import cold_start
 from vision_r1 import __version__
 
 app = typer.Typer(
@@ -64,6 +65,9 @@ def smoke(
         text = smoke_generate(directory, max_new_tokens=max_new_tokens)
     typer.echo(f"question: {SMOKE_QUESTION}")
     typer.echo(f"generated ({max_new_tokens} tokens, random weights): {text!r}")
+
+
+app.command("cold-start")(cold_start)
 
 
 def main() -> None:
