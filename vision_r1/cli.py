@@ -13,6 +13,7 @@ import typer
 
 from data_pipeline.cli import cold_start
 from vision_r1 import __version__
+from vision_r1.data.cli import app as data_app
 
 app = typer.Typer(
     name="vision-r1",
@@ -67,6 +68,7 @@ def smoke(
     typer.echo(f"generated ({max_new_tokens} tokens, random weights): {text!r}")
 
 
+app.add_typer(data_app, name="data")
 app.command("cold-start")(cold_start)
 
 
