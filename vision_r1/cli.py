@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from data_pipeline.cli import cold_start
 from vision_r1 import __version__
 from vision_r1.data.cli import app as data_app
 from vision_r1.run_cli import VERL_ARGS_KEY, run, split_verl_args, status
@@ -74,6 +75,7 @@ def smoke(
 
 
 app.add_typer(data_app, name="data")
+app.command("cold-start")(cold_start)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,130 @@
+"""The run's statistics: the funnel, why samples were lost, and the quality measures of the paper.
+
+Saved as `stats.json` next to the SFT set and printed as a one-screen table at the end of a run.
+Reflective-word rates (per 1K tokens of kept thinking) are the measure Vision-R1 uses to show that
+modality bridging yields human-like reasoning ("Wait", "Alternatively", "Hmm").
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from data_pipeline.filters import Verdict
+from data_pipeline.steps import STEP_NAMES
+from data_pipeline.text_metrics import REFLECTIVE_WORDS, count_tokens, percentiles, reflective_counts
+
+
+class StatsCollector:
+    def __init__(self, total_input: int):
+        self.total_input = total_input
+        self.failures: dict[str, Counter[str]] = {step: Counter() for step in STEP_NAMES}
+        self.rejections: Counter[str] = Counter()
+        self.rule_failures: Counter[str] = Counter()
+        self.rewrites: Counter[str] = Counter()
+        self.sources: Counter[str] = Counter()
+        self.judged = 0
+        self.matched = 0
+        self.kept = 0
+        self.thinking_all: list[int] = []
+        self.thinking_kept: list[int] = []
+        self.reflective: Counter[str] = Counter()
+
+    def failed(self, step: str, reason: str) -> None:
+        self.failures[step][reason] += 1
+
+    def observe(self, verdict: Verdict, source: str) -> None:
+        self.judged += 1
+        self.sources[source] += 1
+        self.matched += bool(verdict.matched)
+        self.rewrites.update(verdict.rewrites)
+        self.rule_failures.update(verdict.failed_rules)
+        tokens = count_tokens(verdict.thinking)
+        self.thinking_all.append(tokens)
+        if verdict.kept:
+            self.kept += 1
+            self.thinking_kept.append(tokens)
+            self.reflective.update(reflective_counts(verdict.thinking))
+        else:
+            self.rejections[verdict.reason or "unknown"] += 1
+
+    def funnel(self) -> dict[str, int]:
+        counts = {"input": self.total_input}
+        remaining = self.total_input
+        for step in STEP_NAMES:
+            remaining -= sum(self.failures[step].values())
+            counts[step] = remaining
+        counts["kept"] = self.kept
+        return counts
+
+    def reflective_rates(self) -> dict[str, float]:
+        tokens = sum(self.thinking_kept)
+        rates = {
+            word: (1000.0 * self.reflective[word] / tokens if tokens else 0.0) for word in REFLECTIVE_WORDS
+        }
+        rates["total"] = sum(rates.values())
+        return rates
+
+    def summary(self, requests: dict[str, dict[str, int]], retries: int, seconds: float) -> dict[str, Any]:
+        return {
+            "funnel": self.funnel(),
+            "failures": {step: dict(sorted(c.items())) for step, c in self.failures.items()},
+            "rejections": dict(self.rejections.most_common()),
+            "rule_failures": dict(self.rule_failures.most_common()),
+            "answer_match_rate": self.matched / self.judged if self.judged else 0.0,
+            "thinking_tokens": {
+                "kept": percentiles(self.thinking_kept),
+                "all": percentiles(self.thinking_all),
+            },
+            "reflective_words_per_1k_tokens": self.reflective_rates(),
+            "thinking_sources": dict(sorted(self.sources.items())),
+            "rewrites": dict(self.rewrites.most_common()),
+            "requests": {**requests, "transient_retries": retries},
+            "seconds": round(seconds, 3),
+        }
+
+
+def funnel_table(stats: dict[str, Any]) -> Table:
+    """The end-of-run summary: each stage's count, its share of the input, and where samples went."""
+    funnel = stats["funnel"]
+    total = max(funnel["input"], 1)
+    table = Table(title="cold-start funnel", show_lines=False)
+    table.add_column("stage")
+    table.add_column("samples", justify="right")
+    table.add_column("% input", justify="right")
+    table.add_column("lost here (reason: count)")
+    lost = {step: stats["failures"][step] for step in STEP_NAMES}
+    lost["kept"] = stats["rejections"]
+    for stage, count in funnel.items():
+        reasons = ", ".join(f"{reason}: {n}" for reason, n in lost.get(stage, {}).items())
+        table.add_row(stage, str(count), f"{100.0 * count / total:.1f}", reasons)
+    return table
+
+
+def print_summary(stats: dict[str, Any], console: Console | None = None) -> None:
+    console = console or Console()
+    console.print(funnel_table(stats))
+    thinking = stats["thinking_tokens"]["kept"]
+    reflective = stats["reflective_words_per_1k_tokens"]
+    console.print(
+        f"answer match rate {100.0 * stats['answer_match_rate']:.1f}% | thinking tokens (kept) "
+        + (
+            f"p50 {thinking['p50']:.0f} p90 {thinking['p90']:.0f} max {thinking['max']:.0f}"
+            if thinking
+            else "n/a"
+        )
+        + " | reflective words per 1K tokens "
+        + ", ".join(f"{word} {rate:.2f}" for word, rate in reflective.items())
+    )
+    requests = stats["requests"]
+    sent = sum(
+        step.get("new", 0) + step.get("failed", 0) for step in requests.values() if isinstance(step, dict)
+    )
+    reused = sum(step.get("reused", 0) for step in requests.values() if isinstance(step, dict))
+    console.print(
+        f"requests: {sent} sent, {reused} reused from the journal, "
+        f"{requests['transient_retries']} transient retries; {stats['seconds']:.1f} s"
+    )

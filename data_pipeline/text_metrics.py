@@ -1,0 +1,58 @@
+"""Model-independent text measures shared by the filters and the statistics.
+
+Tokens here are words and single punctuation marks (`\\w+|[^\\w\\s]`): engine-neutral, and close
+enough to BPE counts for length bounds and per-1K-token rates. The reflective words are the ones the
+Vision-R1 paper counts to show that the cold-start set carries human-like self-questioning.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+REFLECTIVE_WORDS = ("wait", "alternatively", "hmm")
+_REFLECTIVE = re.compile(r"\b(" + "|".join(REFLECTIVE_WORDS) + r")\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def count_tokens(text: str) -> int:
+    return sum(1 for _ in _TOKEN.finditer(text))
+
+
+def reflective_counts(text: str) -> Counter[str]:
+    return Counter(match.group(1).lower() for match in _REFLECTIVE.finditer(text))
+
+
+def non_latin_share(text: str) -> float:
+    """Share of letters outside the Latin and Greek scripts (Greek is common in maths: π, θ, Δ).
+    Catches a reasoner drifting into another language mid-thought."""
+    letters = [char for char in text if char.isalpha()]
+    if not letters:
+        return 0.0
+    foreign = sum(
+        1 for char in letters if not unicodedata.name(char, "").startswith(("LATIN", "GREEK", "MATHEMATICAL"))
+    )
+    return foreign / len(letters)
+
+
+def max_sentence_repeats(text: str) -> int:
+    """How often the most repeated sentence (of at least 4 tokens) occurs: a degenerate loop detector."""
+    sentences = [s.strip().lower() for s in _SENTENCE_END.split(text)]
+    counts = Counter(s for s in sentences if count_tokens(s) >= 4)
+    return max(counts.values(), default=0)
+
+
+def percentiles(values: list[int], points: tuple[int, ...] = (10, 50, 90, 99)) -> dict[str, float]:
+    """Nearest-rank percentiles plus mean and max; empty input gives an empty dict."""
+    if not values:
+        return {}
+    ordered = sorted(values)
+    result = {
+        f"p{p}": float(ordered[min(len(ordered) - 1, max(0, -(-p * len(ordered) // 100) - 1))])
+        for p in points
+    }
+    result["mean"] = sum(ordered) / len(ordered)
+    result["max"] = float(ordered[-1])
+    return result
