@@ -64,7 +64,7 @@ class Verdict:
 def stated_answers(final: str) -> list[str]:
     """Every answer the final part states: one per `Final Answer` or `\\boxed` occurrence."""
     starts = [match.start() for match in _ANSWER_MARKER.finditer(final)]
-    segments = [final[start:end] for start, end in zip(starts, [*starts[1:], len(final)], strict=True)]
+    segments = [final[start:end] for start, end in zip(starts, [*starts[1:], len(final)][: len(starts)], strict=True)]
     return [answer for segment in segments if (answer := extract_answer(segment))]
 
 

@@ -78,7 +78,7 @@ def run_cold_start(
     if input_path is not None:
         source = Path(input_path)
     elif isinstance(cfg.input, SyntheticInput):
-        source = synthetic_input(cfg.input, out)
+        source = synthetic_input(cfg.input.synthetic, out)
     else:
         source = Path(cfg.input)
     total = count_and_check_ids(source, limit)
