@@ -12,10 +12,9 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from vision_r1.data.parquet_io import iter_rows
-
 from data_pipeline.config import SyntheticSpec
 from data_pipeline.steps import Sample
+from vision_r1.data.parquet_io import iter_rows
 
 REQUIRED_COLUMNS = ("id", "images", "question", "answer", "choices", "data_source")
 

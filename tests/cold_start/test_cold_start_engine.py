@@ -85,7 +85,7 @@ def test_retry_after_is_honoured(start_server) -> None:
 
 def test_a_hanging_request_times_out_and_is_retried(start_server) -> None:
     server = start_server(lambda request, model, seed: Completion("after timeout"))
-    server.inject(Fault("timeout", hold_s=3.0))
+    server.inject(Fault("timeout", hold_s=1.0))
     started = time.perf_counter()
     assert _generate(_endpoint(server.url, timeout_s=0.4), _request())[0].content == "after timeout"
     assert time.perf_counter() - started < 2.5
