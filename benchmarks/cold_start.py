@@ -39,7 +39,9 @@ def canned_reply(request: ChatRequest, model: str, seed: int | None) -> Completi
     if "Reasoning process:" in text:
         return Completion("A detailed description of every object, label and number in the image. " * 8)
     if request.messages[-1].images:
-        return Completion("Caption: a synthetic figure.\nReasoning: 1. Read the values. 2. Combine them. " * 4)
+        return Completion(
+            "Caption: a synthetic figure.\nReasoning: 1. Read the values. 2. Combine them. " * 4
+        )
     hint = _HINT.search(text)
     answer = hint.group(1) if hint else "0"
     thought = "".join(_THOUGHT.format(i=i, j=i - 1) for i in range(1, 13))
@@ -86,7 +88,12 @@ def main() -> None:
                 "max_concurrency": args.concurrency,
                 "timeout_s": 60.0,
             }
-            config = {"input": str(source), "output_dir": str(work / "out"), "vlm": endpoint, "reasoner": endpoint}
+            config = {
+                "input": str(source),
+                "output_dir": str(work / "out"),
+                "vlm": endpoint,
+                "reasoner": endpoint,
+            }
 
             cpu, wall = time.process_time(), time.perf_counter()
             first = run_cold_start(config, progress=False, summary=False)
