@@ -14,9 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from vision_r1.data.example import RowError
-from vision_r1.data.sft_format import single_turn_sft_row, write_sft_parquet
-
 from data_pipeline.chat import Completion
 from data_pipeline.config import AssembleConfig, FilterConfig
 from data_pipeline.filters import judge
@@ -25,6 +22,8 @@ from data_pipeline.inputs import iter_samples
 from data_pipeline.journal import Journal
 from data_pipeline.reasoning_output import split_reasoning
 from data_pipeline.stats import StatsCollector
+from vision_r1.data.example import RowError
+from vision_r1.data.sft_format import single_turn_sft_row, write_sft_parquet
 
 
 def answer_text(answer_format: str, answer: str) -> str:

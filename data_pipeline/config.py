@@ -106,11 +106,16 @@ class AssembleConfig:
 
 
 @dataclass(frozen=True)
-class SyntheticInput:
-    """Generate the input with `vision-r1 data synth` semantics into the output directory."""
-
+class SyntheticSpec:
     n: int = 32
     seed: int = 0
+
+
+@dataclass(frozen=True)
+class SyntheticInput:
+    """`input: {synthetic: {n, seed}}`: the `vision-r1 data synth` set, generated into the output directory."""
+
+    synthetic: SyntheticSpec = field(default_factory=SyntheticSpec)
 
 
 @dataclass(frozen=True)

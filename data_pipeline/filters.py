@@ -12,12 +12,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from vision_r1.rewards.math import answers_match, extract_answer
-
 from data_pipeline.config import FilterConfig
 from data_pipeline.reasoning_output import ReasonerOutput
 from data_pipeline.rewrite import RESIDUAL_REFERENCE, rewrite_description_wording
 from data_pipeline.text_metrics import count_tokens, max_sentence_repeats, non_latin_share
+from vision_r1.rewards.math import answers_match, extract_answer
 
 RULE_ORDER = (
     "no_thinking",
@@ -39,7 +38,7 @@ _ANSWER_MARKER = re.compile(r"final\s*answer|\\boxed", re.IGNORECASE)
 # The reasoner saw the ground truth as a hint; a thought that admits it is useless as SFT data.
 HINT_REFERENCE = re.compile(
     r"\bhint\b|\b(?:given|provided|expected|supplied|stated) (?:correct |final )?answer\b"
-    r"|\b(?:we are|we're|I am|I'm|I was) told (?:that )?the answer\b",
+    r"|\b(?:we are|we're|we were|I am|I'm|I was) told (?:that )?the answer\b",
     re.IGNORECASE,
 )
 
@@ -64,7 +63,9 @@ class Verdict:
 def stated_answers(final: str) -> list[str]:
     """Every answer the final part states: one per `Final Answer` or `\\boxed` occurrence."""
     starts = [match.start() for match in _ANSWER_MARKER.finditer(final)]
-    segments = [final[start:end] for start, end in zip(starts, [*starts[1:], len(final)], strict=True)]
+    segments = [
+        final[start:end] for start, end in zip(starts, [*starts[1:], len(final)][: len(starts)], strict=True)
+    ]
     return [answer for segment in segments if (answer := extract_answer(segment))]
 
 

@@ -12,25 +12,26 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from data_pipeline.config import SyntheticInput
+from data_pipeline.config import SyntheticSpec
 from data_pipeline.steps import Sample
+from vision_r1.data.parquet_io import iter_rows
 
 REQUIRED_COLUMNS = ("id", "images", "question", "answer", "choices", "data_source")
-_BATCH_ROWS = 64
 
 
 class InputError(ValueError):
     pass
 
 
-def synthetic_input(spec: SyntheticInput, output_dir: Path) -> Path:
+def synthetic_input(spec: SyntheticSpec, output_dir: Path) -> Path:
     """The cold-start input table of `vision-r1 data synth` (math rows), written once per (n, seed)."""
-    from vision_r1.data.synth.generate import COLDSTART_INPUT, write_synth_dataset
+    from vision_r1.data.synth.generate import BOX_REWARDS, COLDSTART_INPUT, TASKS, write_synth_dataset
 
     folder = output_dir / f"synth-n{spec.n}-seed{spec.seed}"
     path = folder / COLDSTART_INPUT
     if not path.is_file():
-        write_synth_dataset(folder, n=spec.n, seed=spec.seed)
+        math_tasks = [task for task in TASKS if task not in BOX_REWARDS]  # box tasks never reach the table
+        write_synth_dataset(folder, n=spec.n, seed=spec.seed, tasks=math_tasks)
     return path
 
 
@@ -89,10 +90,7 @@ def _sample(path: Path, row: int, record: dict[str, Any]) -> Sample:
 
 def iter_samples(path: Path, limit: int | None) -> Iterator[Sample]:
     """Samples in table order, a small batch in memory at a time."""
-    row = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=_BATCH_ROWS, columns=list(REQUIRED_COLUMNS)):
-        for record in batch.to_pylist():
-            if limit is not None and row >= limit:
-                return
-            yield _sample(path, row, record)
-            row += 1
+    for row, record in enumerate(iter_rows(path, columns=list(REQUIRED_COLUMNS))):
+        if limit is not None and row >= limit:
+            return
+        yield _sample(path, row, record)

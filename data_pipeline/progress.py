@@ -12,7 +12,7 @@ class StepProgress:
         self._counts: dict[str, Counter[str]] = {name: Counter() for name in step_names}
         self._bars = (
             {
-                name: tqdm(total=total, desc=f"{name:<12}", unit="sample", position=position, leave=True)
+                name: tqdm(total=total, desc=f"{name:<12}", unit="req", position=position, leave=True)
                 for position, name in enumerate(step_names)
             }
             if enabled

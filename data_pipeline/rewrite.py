@@ -18,7 +18,11 @@ _DESC = r"(?:given |provided |above |image )?(?:detailed )?description"
 
 @dataclass(frozen=True)
 class Rule:
+    """`needles`: lowercase words of which every match contains one; a text holding none of them skips
+    the regex (most of a long chain of thought matches no rule, so this keeps step 4 cheap)."""
+
     id: str
+    needles: tuple[str, ...]
     pattern: str
     replacement: str
     before: str
@@ -32,27 +36,31 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule(
         "according_to",
+        ("description",),
         rf"\baccording to the {_DESC}\b",
         "according to the image",
         "According to the description, there are 3 apples.",
         "According to the image, there are 3 apples.",
     ),
     Rule(
-        "based_on",
-        rf"\b(based on|from|in|following|given) the {_DESC}(?: (?:provided|given|above))?\b",
-        r"\1 the image",
-        "Based on the provided description above, the angle is 30°.",
-        "Based on the image, the angle is 30°.",
-    ),
-    Rule(
         "as_described_in",
+        ("description",),
         rf"\bas (?:described|mentioned|stated|noted|given) in the {_DESC}\b",
         "as shown in the image",
         "The bars are blue, as stated in the description.",
         "The bars are blue, as shown in the image.",
     ),
     Rule(
+        "based_on",
+        ("description",),
+        rf"\b(based on|from|in|following|given) the {_DESC}(?: (?:provided|given|above))?\b",
+        r"\1 the image",
+        "Based on the provided description above, the angle is 30°.",
+        "Based on the image, the angle is 30°.",
+    ),
+    Rule(
         "description_verb",
+        ("description",),
         rf"\bthe {_DESC} (?:says|states|mentions|notes|indicates|describes|shows|specifies|tells us)\b",
         "the image shows",
         "The description says the bar reaches 5.",
@@ -60,6 +68,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "description_negated",
+        ("description",),
         rf"\bthe {_DESC} (doesn't|does not) (?:say|mention|state|specify|indicate)\b",
         r"the image \1 show",
         "The description doesn't mention a scale.",
@@ -67,6 +76,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "reread",
+        ("description",),
         rf"\b(?:re-?read|go back to|revisit|look back at) the {_DESC}(?: again)?\b",
         "look at the image again",
         "Let me reread the description again.",
@@ -74,6 +84,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "the_description",
+        ("description",),
         rf"\bthe {_DESC}\b",
         "the image",
         "Nothing in the description suggests a tilt, so the description fits.",
@@ -81,6 +92,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "the_caption",
+        ("caption",),
         r"\bthe (?:given |provided )?caption\b",
         "the image",
         "The caption shows a cat.",
@@ -88,6 +100,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "as_described",
+        ("described", "stated"),
         r"\bas (?:described|stated)\b",
         "as shown",
         "The triangle is isosceles, as described.",
@@ -95,6 +108,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "described_as",
+        ("described", "mentioned"),
         r"\b(?:described|mentioned) (as|in the image)\b",
         r"shown \1",
         "The shape is described as a square mentioned in the image.",
@@ -102,6 +116,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "image_says",
+        ("the image",),
         r"\bthe image (?:says|states|mentions|tells us|notes)\b",
         "the image shows",
         "The image mentions two cars.",
@@ -109,6 +124,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "doubled_verb",
+        ("the image",),
         r"\bthe image (?:shows|depicts|displays) (illustrates|shows|depicts|displays|contains|presents)\b",
         r"the image \1",
         "The image shows illustrates a bar chart.",
@@ -130,6 +146,9 @@ def rewrite_description_wording(text: str) -> tuple[str, Counter[str]]:
     """Apply the table in order; returns the new text and how often each rule fired."""
     fired: Counter[str] = Counter()
     for rule, regex in _COMPILED:
+        lowered = text.lower()
+        if not any(needle in lowered for needle in rule.needles):
+            continue
         text, count = regex.subn(lambda match, r=rule: _keep_case(match, r.replacement), text)
         if count:
             fired[rule.id] += count

@@ -78,7 +78,7 @@ def run_cold_start(
     if input_path is not None:
         source = Path(input_path)
     elif isinstance(cfg.input, SyntheticInput):
-        source = synthetic_input(cfg.input, out)
+        source = synthetic_input(cfg.input.synthetic, out)
     else:
         source = Path(cfg.input)
     total = count_and_check_ids(source, limit)
@@ -103,13 +103,20 @@ def run_cold_start(
         finally:
             bars.close()
         retries = sum(engine.retries for engine in {id(e): e for e in engines.values()}.values())
+        generated = time.perf_counter()
         collector = StatsCollector(total)
         assembler = Assembler(journal, cfg.filters, cfg.assemble, collector)
         sft_path = out / SFT_FILE
         assembler.write(source, limit, generator.outcomes, sft_path)
     finally:
         journal.close()
-    stats = collector.summary(bars.counts(), retries, time.perf_counter() - started)
+    finished = time.perf_counter()
+    seconds = {
+        "generation": generated - started,
+        "assembly": finished - generated,
+        "total": finished - started,
+    }
+    stats = collector.summary(bars.counts(), retries, seconds)
     stats["input"] = str(source)
     decisions_path = out / DECISIONS_FILE
     write_text_atomically(decisions_path, jsonl_text(assembler.decisions))

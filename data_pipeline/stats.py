@@ -68,7 +68,9 @@ class StatsCollector:
         rates["total"] = sum(rates.values())
         return rates
 
-    def summary(self, requests: dict[str, dict[str, int]], retries: int, seconds: float) -> dict[str, Any]:
+    def summary(
+        self, requests: dict[str, dict[str, int]], retries: int, seconds: dict[str, float]
+    ) -> dict[str, Any]:
         return {
             "funnel": self.funnel(),
             "failures": {step: dict(sorted(c.items())) for step, c in self.failures.items()},
@@ -83,7 +85,7 @@ class StatsCollector:
             "thinking_sources": dict(sorted(self.sources.items())),
             "rewrites": dict(self.rewrites.most_common()),
             "requests": {**requests, "transient_retries": retries},
-            "seconds": round(seconds, 3),
+            "seconds": {phase: round(value, 3) for phase, value in seconds.items()},
         }
 
 
@@ -126,5 +128,5 @@ def print_summary(stats: dict[str, Any], console: Console | None = None) -> None
     reused = sum(step.get("reused", 0) for step in requests.values() if isinstance(step, dict))
     console.print(
         f"requests: {sent} sent, {reused} reused from the journal, "
-        f"{requests['transient_retries']} transient retries; {stats['seconds']:.1f} s"
+        f"{requests['transient_retries']} transient retries; {stats['seconds']['total']:.1f} s"
     )

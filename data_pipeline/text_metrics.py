@@ -15,10 +15,12 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 REFLECTIVE_WORDS = ("wait", "alternatively", "hmm")
 _REFLECTIVE = re.compile(r"\b(" + "|".join(REFLECTIVE_WORDS) + r")\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_LETTER = re.compile(r"[^\W\d_]")
+_NON_ASCII_LETTER = re.compile(r"[^\W\d_\x00-\x7f]")
 
 
 def count_tokens(text: str) -> int:
-    return sum(1 for _ in _TOKEN.finditer(text))
+    return len(_TOKEN.findall(text))
 
 
 def reflective_counts(text: str) -> Counter[str]:
@@ -28,19 +30,21 @@ def reflective_counts(text: str) -> Counter[str]:
 def non_latin_share(text: str) -> float:
     """Share of letters outside the Latin and Greek scripts (Greek is common in maths: π, θ, Δ).
     Catches a reasoner drifting into another language mid-thought."""
-    letters = [char for char in text if char.isalpha()]
-    if not letters:
+    letters = len(_LETTER.findall(text))
+    if not letters or text.isascii():
         return 0.0
     foreign = sum(
-        1 for char in letters if not unicodedata.name(char, "").startswith(("LATIN", "GREEK", "MATHEMATICAL"))
+        1
+        for char in _NON_ASCII_LETTER.findall(text)
+        if not unicodedata.name(char, "").startswith(("LATIN", "GREEK", "MATHEMATICAL"))
     )
-    return foreign / len(letters)
+    return foreign / letters
 
 
 def max_sentence_repeats(text: str) -> int:
-    """How often the most repeated sentence (of at least 4 tokens) occurs: a degenerate loop detector."""
+    """How often the most repeated sentence (of at least 4 words) occurs: a degenerate loop detector."""
     sentences = [s.strip().lower() for s in _SENTENCE_END.split(text)]
-    counts = Counter(s for s in sentences if count_tokens(s) >= 4)
+    counts = Counter(s for s in sentences if len(s.split()) >= 4)
     return max(counts.values(), default=0)
 
 

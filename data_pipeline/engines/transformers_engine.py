@@ -28,6 +28,7 @@ class TransformersEngine:
         self.model_id = model_id
         self.batch_size = batch_size
         self.retries = 0
+        self.batches = 0
         self._model_dir = model_dir
         self._device = device
         self._dtype = dtype
@@ -64,6 +65,7 @@ class TransformersEngine:
             await asyncio.sleep(0)
             while self._queue:
                 batch = self._next_batch()
+                self.batches += 1
                 try:
                     if self._generator is None:
                         self._generator = await asyncio.to_thread(
