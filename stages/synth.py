@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from stages.base import Command, StageContext, StagePlan, outputs_in
 from stages.subprocess_stage import fresh_partial, partial_path, publish, run_commands, vision_r1_command
 
-DATA = "data"
+DATA = "sets"
 
 
 class SynthKind:

@@ -52,7 +52,7 @@ def test_references_defaults_and_run_dir_resolve(tmp_path: Path, monkeypatch: py
     assert recipe.run_dir == str(run_dir)
     sft, rl = recipe.stage("sft"), recipe.stage("rl")
     assert sft.model == "Org/Model"
-    assert sft.dataset == str(run_dir / "data" / "data" / "rl_train.parquet")
+    assert sft.dataset == str(run_dir / "data" / "sets" / "rl_train.parquet")
     assert rl.model == str(run_dir / "sft" / "model")
     assert rl.lr == 1e-6 and rl.reward == "hfrrf"  # from defaults.grpo
 

@@ -78,7 +78,7 @@ def test_run_rerun_noop_changed_config_and_from(tmp_path: Path) -> None:
     assert "base" not in redo.stdout  # stages before --from are not even looked at
     state = RunState.load(run_dir)
     assert pq.read_metadata(state.stages["data"].outputs["rl_train"]).num_rows == 13
-    assert (run_dir / "data.previous" / "data" / "rl_train.parquet").is_file()  # the old attempt is kept
+    assert (run_dir / "data.previous" / "sets" / "rl_train.parquet").is_file()  # the old attempt is kept
     assert state.stages["base"].attempts == 1 and state.stages["data"].attempts == 1
 
     data_files = {k: v for k, v in mtimes(run_dir).items() if "/data/" in k}
@@ -123,7 +123,7 @@ def test_kill_9_during_a_stage_then_resume_matches_an_uninterrupted_run(tmp_path
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    partial = run_dir / "data" / "data.partial" / "rl_train.parquet"
+    partial = run_dir / "data" / "sets.partial" / "rl_train.parquet"
     deadline = time.monotonic() + TIMEOUT
     try:
         while not partial.exists():
@@ -147,10 +147,10 @@ def test_kill_9_during_a_stage_then_resume_matches_an_uninterrupted_run(tmp_path
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "skip base: done" in resumed.stdout
     for name in ("rl_train.parquet", "rl_val.parquet", "coldstart_input.parquet"):
-        got = pq.read_table(run_dir / "data" / "data" / name)
-        want = pq.read_table(reference_dir / "data" / "data" / name)
+        got = pq.read_table(run_dir / "data" / "sets" / name)
+        want = pq.read_table(reference_dir / "data" / "sets" / name)
         assert got.equals(want), name
-    assert not (run_dir / "data" / "data.partial").exists()
+    assert not (run_dir / "data" / "sets.partial").exists()
     assert RunState.load(run_dir).stages["data"].attempts == 2
 
 
