@@ -1,22 +1,36 @@
-"""The numeric value of a constant LaTeX expression (`\\frac{\\sqrt{3}}{2}`, `2\\pi`, `3^{2}-1`).
+"""Numeric values of LaTeX arithmetic: constants (`\\frac{\\sqrt{3}}{2}`, `2\\pi`) and, with values
+bound to the letters, algebraic expressions (`x^2+6x+9`).
 
-Most symbolic-looking math answers are constants. Evaluating them here, with a small
-recursive-descent reader (never `eval`), settles `\\frac{\\sqrt3}{2}` against `\\dfrac{\\sqrt{3}}{2}`
-in microseconds, where a sympy round trip takes milliseconds; only expressions with variables,
-sets, intervals or equations still need the symbolic judge. Anything it does not understand,
-including every letter that is not a known constant, gives None.
+Most symbolic-looking math answers are constants or polynomials. Evaluating them here, with a
+small recursive-descent reader (never `eval`), settles `\\frac{\\sqrt3}{2}` against
+`\\dfrac{\\sqrt{3}}{2}` in microseconds, and `(x+3)^2` against `x^2+6x+9` by comparing both at a few
+fixed points (two rational expressions that agree at several generic points are the same; one
+that differs anywhere is not). A sympy round trip takes milliseconds (tens for an equation), so
+only sets, intervals, functions and equations not shown equal here go to the symbolic judge. Anything the reader does not understand
+gives None.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import string
+from collections.abc import Mapping
 
 from vision_r1.rewards.numbers import clean_math_text
 
 _MAX_CHARS = 200
 _MAX_EXPONENT = 64.0
-_CONSTANTS = {"\\pi": math.pi, "π": math.pi, "\\e": math.e}
+_CONSTANTS = {"\\pi": math.pi, "π": math.pi}
+# Each point gives every ASCII letter its own generic value; one point has negative values so
+# that sqrt(x^2) and x are told apart (or, for a negative radicand, the reader gives up).
+_POINTS = [
+    {
+        letter: sign * (0.5 + ((index * 7 + offset * 13) % 31) / 23)
+        for index, letter in enumerate(string.ascii_letters)
+    }
+    for offset, sign in ((1, 1.0), (2, -1.0), (3, 1.0))
+]
 _MULTIPLY = ("*", "\\times", "\\cdot", "×", "·")
 _DIVIDE = ("/", "\\div", "÷")
 _FRACTIONS = ("\\frac", "\\dfrac", "\\tfrac")
@@ -30,6 +44,39 @@ class _NotConstant(Exception):
 
 def constant_value(text: str) -> float | None:
     """The real value `text` denotes, or None if it is not a plain constant expression."""
+    return _value(text, {})
+
+
+def same_expression(first: str, second: str) -> bool | None:
+    """Whether two expressions in the same letters agree at every test point; None if unreadable."""
+    for point in _POINTS:
+        first_value, second_value = _value(first, point), _value(second, point)
+        if first_value is None or second_value is None:
+            return None
+        if not math.isclose(first_value, second_value, rel_tol=1e-9, abs_tol=1e-12):
+            return False
+    return True
+
+
+def same_equation(first: str, second: str) -> bool:
+    """True when both are single equations whose sides' differences are proportional at every test
+    point (`y = 3 + 2x` and `2x - y + 3 = 0`). False means "not shown here", never "different":
+    equations can be equivalent without being proportional (`1/x = 2` and `x = 1/2`)."""
+    if first.count("=") != 1 or second.count("=") != 1:
+        return False
+    ratios = []
+    for point in _POINTS:
+        values = [_value(side, point) for side in (*first.split("="), *second.split("="))]
+        if any(value is None for value in values):
+            return False
+        first_difference, second_difference = values[0] - values[1], values[2] - values[3]
+        if first_difference == 0 or second_difference == 0:
+            return False
+        ratios.append(first_difference / second_difference)
+    return all(math.isclose(ratio, ratios[0], rel_tol=1e-9) for ratio in ratios)
+
+
+def _value(text: str, letters: Mapping[str, float]) -> float | None:
     if len(text) > _MAX_CHARS:
         return None
     source = clean_math_text(text)
@@ -38,7 +85,7 @@ def constant_value(text: str) -> float | None:
     source = "".join(source.split())
     if not source:
         return None
-    reader = _Reader(source)
+    reader = _Reader(source, letters)
     try:
         value = reader.expression()
         if reader.position != len(source):
@@ -49,9 +96,10 @@ def constant_value(text: str) -> float | None:
 
 
 class _Reader:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, letters: Mapping[str, float]) -> None:
         self.source = source
         self.position = 0
+        self.letters = letters
 
     def _take(self, *tokens: str) -> str | None:
         for token in tokens:
@@ -107,7 +155,7 @@ class _Reader:
 
     def _starts_atom(self) -> bool:
         char = self._peek()
-        if char.isdigit() or char in "{(π√":
+        if char.isdigit() or char in "{(π√" or char in self.letters:
             return True
         rest = self.source[self.position :]
         return rest.startswith(("\\frac", "\\dfrac", "\\tfrac", "\\sqrt", "\\pi"))
@@ -151,6 +199,9 @@ class _Reader:
         for name, value in _CONSTANTS.items():
             if self._take(name):
                 return value
+        if char in self.letters:
+            self.position += 1
+            return self.letters[char]
         raise _NotConstant
 
     def _number(self) -> float:

@@ -1,10 +1,10 @@
 """Math answers: pull the final answer out of a response and judge it against the ground truth.
 
 Judging is ordered cheapest first: normalized string equality, multiple-choice letters and option
-text, then numbers (units, percent, degrees, tolerance) and constant LaTeX expressions evaluated
-in-process (`arithmetic`). Only when one side is not a constant does it fall back to symbolic
-equivalence (math-verify, then mathruler), under a hard per-call time limit in a child process
-(see `symbolic`).
+text, then numbers (units, percent, degrees, tolerance), constant LaTeX expressions and
+polynomial identities evaluated in-process (`arithmetic`). Only what those cannot read
+(equations, sets, intervals, functions) goes to symbolic equivalence (math-verify, then
+mathruler), under a hard per-call time limit in a child process (see `symbolic`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from vision_r1.rewards.arithmetic import constant_value
+from vision_r1.rewards.arithmetic import constant_value, same_equation, same_expression
 from vision_r1.rewards.numbers import ParsedNumber, clean_math_text, numbers_match, parse_number
 from vision_r1.rewards.symbolic import DEFAULT_TIME_LIMIT_S, symbolic_verdict
 from vision_r1.rewards.tags import answer_block
@@ -164,6 +164,11 @@ def _values_match(predicted: str, truth: str, time_limit_s: float) -> bool:
         return False
     if len(predicted) > _MAX_SYMBOLIC_CHARS or len(truth) > _MAX_SYMBOLIC_CHARS:
         return False
+    same = same_expression(predicted, truth)
+    if same is not None:
+        return same
+    if same_equation(predicted, truth):
+        return True
     verdict = symbolic_verdict(predicted.strip(), truth.strip(), time_limit_s)
     if verdict.equal:
         return True
