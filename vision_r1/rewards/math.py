@@ -167,8 +167,9 @@ def _values_match(predicted: str, truth: str, time_limit_s: float) -> bool:
     same = same_expression(predicted, truth)
     if same is not None:
         return same
-    if same_equation(predicted, truth):
-        return True
+    same = same_equation(predicted, truth)
+    if same is not None:
+        return same
     verdict = symbolic_verdict(predicted.strip(), truth.strip(), time_limit_s)
     if verdict.equal:
         return True
