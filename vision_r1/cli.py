@@ -66,6 +66,9 @@ def smoke(
     typer.echo(f"generated ({max_new_tokens} tokens, random weights): {text!r}")
 
 
+app.add_typer(__import__("vision_r1.rewards.cli", fromlist=["app"]).app, name="rewards")
+
+
 def main() -> None:
     app()
 
