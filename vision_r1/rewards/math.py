@@ -2,9 +2,9 @@
 
 Judging is ordered cheapest first: normalized string equality, multiple-choice letters and option
 text, then numbers (units, percent, degrees, tolerance), constant LaTeX expressions and
-polynomial identities evaluated in-process (`arithmetic`). Only what those cannot read
-(equations, sets, intervals, functions) goes to symbolic equivalence (math-verify, then
-mathruler), under a hard per-call time limit in a child process (see `symbolic`).
+polynomial and equation identities evaluated in-process (`arithmetic`). Only what those cannot
+settle (sets, intervals, functions, some equations) goes to symbolic equivalence (math-verify,
+then mathruler), under a hard per-call time limit in a child process (see `symbolic`).
 """
 
 from __future__ import annotations
