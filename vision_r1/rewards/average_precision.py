@@ -12,10 +12,10 @@ plus a 0/1 format term. The tests check this module against pycocotools itself.
 
 from __future__ import annotations
 
+import sys
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from typing import Any
-
-import numpy as np
 
 from vision_r1.rewards.boxes import Box, iou, pixel_scale, scaled, truth_objects
 from vision_r1.rewards.detection import Detection, parse_detections
@@ -23,28 +23,45 @@ from vision_r1.rewards.labels import normalize_label
 from vision_r1.rewards.result import reward_result
 from vision_r1.rewards.tags import has_strict_format
 
-COCO_IOU_THRESHOLDS = np.linspace(0.5, 0.95, 10)
-RECALL_POINTS = np.linspace(0.0, 1.0, 101)
+
+def _linspace(start: float, stop: float, count: int) -> list[float]:
+    """numpy.linspace's values bit for bit (i * step + start, last = stop), without numpy."""
+    step = (stop - start) / (count - 1)
+    return [index * step + start for index in range(count - 1)] + [stop]
+
+
+# pycocotools' own grids, so that recall comparisons agree with it exactly
+COCO_IOU_THRESHOLDS = _linspace(0.5, 0.95, 10)
+RECALL_POINTS = _linspace(0.0, 1.0, 101)
 MAX_DETECTIONS_PER_CATEGORY = 100
+_EPSILON = sys.float_info.epsilon  # numpy.spacing(1), which pycocotools adds to precision denominators
 _ONE_CATEGORY = ""
 
 
-def _precision_at_recall_points(is_match: Sequence[bool], truth_count: int) -> np.ndarray:
-    matches = np.asarray(is_match, dtype=float)
-    true_positives = np.cumsum(matches)
-    false_positives = np.cumsum(1.0 - matches)
-    recall = true_positives / truth_count
-    precision = (true_positives / (true_positives + false_positives + np.spacing(1))).tolist()
+def _interpolated_precision(is_match: Sequence[bool], truth_count: int) -> float:
+    """Mean precision at the 101 recall points, precision made non-increasing first."""
+    recall, precision = [], []
+    true_positives = false_positives = 0
+    for matched in is_match:
+        true_positives += matched
+        false_positives += not matched
+        recall.append(true_positives / truth_count)
+        precision.append(true_positives / (true_positives + false_positives + _EPSILON))
     for index in range(len(precision) - 1, 0, -1):
         precision[index - 1] = max(precision[index - 1], precision[index])
-    at_points = np.zeros(len(RECALL_POINTS))
-    for point, index in enumerate(np.searchsorted(recall, RECALL_POINTS, side="left")):
-        if index < len(precision):
-            at_points[point] = precision[index]
-    return at_points
+    total = 0.0
+    for point in RECALL_POINTS:
+        index = bisect_left(recall, point)
+        if index == len(precision):
+            break  # recall never reaches this point, nor any later one
+        total += precision[index]
+    return total / len(RECALL_POINTS)
 
 
-def _category_ap(scored: list[tuple[Box, float]], truths: list[Box], thresholds: Sequence[float]) -> float:
+def _category_ap(
+    scored: list[tuple[Box, float]], truths: list[Box], thresholds: Sequence[float]
+) -> list[float]:
+    """AP of one category at each IoU threshold."""
     order = sorted(range(len(scored)), key=lambda index: -scored[index][1])[:MAX_DETECTIONS_PER_CATEGORY]
     overlaps = [[iou(scored[d][0], truth) for truth in truths] for d in order]
     per_threshold = []
@@ -59,18 +76,18 @@ def _category_ap(scored: list[tuple[Box, float]], truths: list[Box], thresholds:
             if best >= 0:
                 taken[best] = True
             is_match.append(best >= 0)
-        per_threshold.append(_precision_at_recall_points(is_match, len(truths)).mean())
-    return float(np.mean(per_threshold))
+        per_threshold.append(_interpolated_precision(is_match, len(truths)))
+    return per_threshold
 
 
-def image_average_precision(
+def average_precision_by_threshold(
     detections: Sequence[Detection],
     truths: Sequence[tuple[Box, str | None]],
     thresholds: Sequence[float] = COCO_IOU_THRESHOLDS,
-) -> float:
-    """AP of one image's detections (boxes in the ground truth's coordinates)."""
+) -> list[float]:
+    """AP of one image at each IoU threshold, averaged over ground-truth categories."""
     if not truths:
-        return 0.0 if detections else 1.0
+        return [0.0 if detections else 1.0] * len(thresholds)
     labelled = any(label is not None for _, label in truths)
 
     def category(label: str | None) -> str | None:
@@ -81,18 +98,29 @@ def image_average_precision(
     truths_by_category: dict[str | None, list[Box]] = {}
     for box, label in truths:
         truths_by_category.setdefault(category(label), []).append(box)
-    scores = []
+    per_category = []
     for key, category_truths in truths_by_category.items():
         scored = [
             (d.box, 1.0 if d.confidence is None else d.confidence)
             for d in detections
             if category(d.label) == key
         ]
-        scores.append(_category_ap(scored, category_truths, thresholds))
-    return float(np.mean(scores))
+        per_category.append(_category_ap(scored, category_truths, thresholds))
+    return [sum(values) / len(values) for values in zip(*per_category, strict=True)]
+
+
+def image_average_precision(
+    detections: Sequence[Detection],
+    truths: Sequence[tuple[Box, str | None]],
+    thresholds: Sequence[float] = COCO_IOU_THRESHOLDS,
+) -> float:
+    """AP of one image's detections (boxes in the ground truth's coordinates)."""
+    per_threshold = average_precision_by_threshold(detections, truths, thresholds)
+    return sum(per_threshold) / len(per_threshold)
 
 
 def map_reward(response: str, ground_truth: Any, extra_info: Mapping[str, Any]) -> dict[str, float]:
+    """COCO AP (or AP at one IoU threshold) of the predicted boxes, plus a 0/1 format term."""
     truths = truth_objects(ground_truth)
     parsed = parse_detections(response)
     format_ok = 1.0 if has_strict_format(response) else 0.0
@@ -101,7 +129,8 @@ def map_reward(response: str, ground_truth: Any, extra_info: Mapping[str, Any]) 
     scale = pixel_scale(extra_info)
     detections = [Detection(scaled(d.box, scale), d.confidence, d.label) for d in parsed]
     threshold = extra_info.get("ap_iou_threshold")
-    thresholds = COCO_IOU_THRESHOLDS if threshold is None else [float(threshold)]
-    precision = image_average_precision(detections, truths, thresholds)
-    ap50 = image_average_precision(detections, truths, [0.5])
+    thresholds = COCO_IOU_THRESHOLDS if threshold is None else [float(threshold), 0.5]
+    per_threshold = average_precision_by_threshold(detections, truths, thresholds)
+    precision = sum(per_threshold) / len(per_threshold) if threshold is None else per_threshold[0]
+    ap50 = per_threshold[thresholds.index(0.5)]
     return reward_result(precision + format_ok, format=format_ok, accuracy=precision, iou=ap50)
