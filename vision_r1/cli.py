@@ -12,6 +12,8 @@ from typing import Annotated
 import typer
 
 from vision_r1 import __version__
+from vision_r1.evaluation.cli import eval_command
+from vision_r1.report.cli import report_command
 
 app = typer.Typer(
     name="vision-r1",
@@ -64,6 +66,10 @@ def smoke(
         text = smoke_generate(directory, max_new_tokens=max_new_tokens)
     typer.echo(f"question: {SMOKE_QUESTION}")
     typer.echo(f"generated ({max_new_tokens} tokens, random weights): {text!r}")
+
+
+app.command("eval")(eval_command)
+app.command("report")(report_command)
 
 
 def main() -> None:

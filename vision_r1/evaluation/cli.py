@@ -19,25 +19,40 @@ def eval_command(
         ),
     ],
     out_dir: Annotated[Path, typer.Option(help="Where results and summaries go; re-running resumes.")],
-    backend: Annotated[str, typer.Option(help="auto (vllm with a GPU, else transformers), transformers, vllm.")] = "auto",
+    backend: Annotated[
+        str, typer.Option(help="auto (vllm with a GPU, else transformers), transformers, vllm.")
+    ] = "auto",
     temperature: Annotated[float, typer.Option(help="Sampling temperature (paper: 0.6).")] = 0.6,
     top_p: Annotated[float, typer.Option(help="Nucleus sampling top-p (paper: 0.95).")] = 0.95,
-    max_new_tokens: Annotated[int, typer.Option(help="Response length cap in tokens (paper: 16384).")] = 16384,
+    max_new_tokens: Annotated[
+        int, typer.Option(help="Response length cap in tokens (paper: 16384).")
+    ] = 16384,
     seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
     batch_size: Annotated[
-        int | None, typer.Option(help="Questions per generate call and per checkpoint (default 8 CPU, 1024 vLLM).")
+        int | None,
+        typer.Option(help="Questions per generate call and per checkpoint (default 8 CPU, 1024 vLLM)."),
     ] = None,
     tensor_parallel_size: Annotated[int, typer.Option(help="vLLM tensor-parallel GPUs.")] = 1,
-    system_prompt: Annotated[str | None, typer.Option(help="System prompt (default: the chat template's).")] = None,
+    system_prompt: Annotated[
+        str | None, typer.Option(help="System prompt (default: the chat template's).")
+    ] = None,
     format_retries: Annotated[
-        int, typer.Option(help="Re-sample format failures up to N times (original eval: 5). Reported; off by default.")
+        int,
+        typer.Option(
+            help="Re-sample format failures up to N times (original eval: 5). Reported; off by default."
+        ),
     ] = 0,
-    limit: Annotated[int | None, typer.Option(help="Evaluate only the first N items of each benchmark.")] = None,
+    limit: Annotated[
+        int | None, typer.Option(help="Evaluate only the first N items of each benchmark.")
+    ] = None,
     llm_extractor_url: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible base URL of an answer-extractor LLM (used when rules fail).")
+        str | None,
+        typer.Option(help="OpenAI-compatible base URL of an answer-extractor LLM (used when rules fail)."),
     ] = None,
     llm_extractor_model: Annotated[str | None, typer.Option(help="Model name at that endpoint.")] = None,
-    llm_extractor_key_env: Annotated[str, typer.Option(help="Env var holding its API key.")] = "OPENAI_API_KEY",
+    llm_extractor_key_env: Annotated[
+        str, typer.Option(help="Env var holding its API key.")
+    ] = "OPENAI_API_KEY",
 ) -> None:
     """Evaluate MODEL_DIR on MathVista / MathVerse / MM-Math / RL-format sets; prints the paper table."""
     from vision_r1.evaluation import BenchmarkSpec, EvalSettings, run_evaluation
@@ -52,7 +67,11 @@ def eval_command(
         if limit is not None:
             specs = [BenchmarkSpec(s.kind, s.path, s.name, limit) for s in specs]
         extractor = (
-            {"base_url": llm_extractor_url, "model": llm_extractor_model, "api_key_env": llm_extractor_key_env}
+            {
+                "base_url": llm_extractor_url,
+                "model": llm_extractor_model,
+                "api_key_env": llm_extractor_key_env,
+            }
             if llm_extractor_url
             else None
         )

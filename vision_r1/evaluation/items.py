@@ -77,7 +77,9 @@ def image_bytes_from(value: Any, where: str, base_dirs: tuple[Path, ...] = ()) -
                 return candidate.read_bytes()
         shown = ", ".join(str(c) for c in candidates)
         raise BenchmarkFormatError(f"{where}: image file not found (looked at {shown})")
-    raise BenchmarkFormatError(f"{where}: expected image bytes, a {{bytes, path}} struct or a path, got {value!r:.80}")
+    raise BenchmarkFormatError(
+        f"{where}: expected image bytes, a {{bytes, path}} struct or a path, got {value!r:.80}"
+    )
 
 
 def decode_image(data: bytes) -> Image.Image:

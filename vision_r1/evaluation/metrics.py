@@ -40,7 +40,9 @@ def by_category(records: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, 
                 cell[0] += 1
                 cell[1] += bool(record["correct"])
     return {
-        breakdown: {label: {"n": n, "accuracy": percent(right, n)} for label, (n, right) in sorted(labels.items())}
+        breakdown: {
+            label: {"n": n, "accuracy": percent(right, n)} for label, (n, right) in sorted(labels.items())
+        }
         for breakdown, labels in counts.items()
     }
 

@@ -37,7 +37,9 @@ class ResultStore:
         normalized = json.loads(json.dumps(config, sort_keys=True, default=str))
         if config_path.exists():
             previous = json.loads(config_path.read_text())
-            changed = sorted(key for key in set(previous) | set(normalized) if previous.get(key) != normalized.get(key))
+            changed = sorted(
+                key for key in set(previous) | set(normalized) if previous.get(key) != normalized.get(key)
+            )
             if changed and self.path.exists() and self.path.stat().st_size > 0:
                 details = "; ".join(f"{k}: {previous.get(k)!r} -> {normalized.get(k)!r}" for k in changed)
                 raise ResumeMismatchError(

@@ -27,7 +27,7 @@ from tqdm import tqdm
 from vision_r1.evaluation.benchmarks import BenchmarkSpec, load_benchmark
 from vision_r1.evaluation.generation import Generation, GenerationRequest, Generator, make_generator
 from vision_r1.evaluation.items import EvalItem
-from vision_r1.evaluation.judging import Verdict, judge, result_record
+from vision_r1.evaluation.judging import Verdict, item_kind, judge, result_record
 from vision_r1.evaluation.llm_extractor import LLMAnswerExtractor, OpenAIChatCompleter
 from vision_r1.evaluation.metrics import summarize
 from vision_r1.evaluation.results import ResultStore
@@ -99,14 +99,28 @@ class _Session:
 
     def evaluate(self, spec: BenchmarkSpec, directory: Path) -> dict[str, Any]:
         items = load_benchmark(spec)
-        identity = {**self.settings.result_identity(Path(self.model_dir)), "kind": spec.kind, "path": str(spec.path)}
+        for item in items:  # an unknown reward kind must fail now, not after the model is loaded
+            try:
+                item_kind(item)
+            except ValueError as error:
+                raise ValueError(f"benchmark '{spec.name}', item {item.item_id}: {error}") from error
+        identity = {
+            **self.settings.result_identity(Path(self.model_dir)),
+            "kind": spec.kind,
+            "path": str(spec.path),
+        }
         store = ResultStore(directory, identity)
         pending = [item for item in items if item.item_id not in store]
         step = self.settings.resolved_batch_size(self.backend)
         with tqdm(total=len(items), initial=len(items) - len(pending), desc=spec.name, unit="q") as progress:
             for start in range(0, len(pending), step):
                 batch = pending[start : start + step]
-                store.append([result_record(item, attempts) for item, attempts in zip(batch, self._attempts(batch))])
+                store.append(
+                    [
+                        result_record(item, attempts)
+                        for item, attempts in zip(batch, self._attempts(batch), strict=True)
+                    ]
+                )
                 progress.update(len(batch))
         records = [store.records[item.item_id] for item in items]
         summary = {
@@ -124,8 +138,10 @@ class _Session:
         attempts: list[list[tuple[Generation, Verdict]]] = [[] for _ in batch]
         todo = list(range(len(batch)))
         for _ in range(1 + self.settings.format_retries):
-            generations = self.generator.generate([GenerationRequest.for_item(batch[i], system) for i in todo])
-            for index, generation in zip(todo, generations):
+            generations = self.generator.generate(
+                [GenerationRequest.for_item(batch[i], system) for i in todo]
+            )
+            for index, generation in zip(todo, generations, strict=True):
                 attempts[index].append((generation, judge(batch[index], generation.text, self.extractor)))
             todo = [i for i in todo if not attempts[i][-1][1].format_ok]
             if not todo:
@@ -136,7 +152,10 @@ class _Session:
 def _public_settings(settings: EvalSettings) -> dict[str, Any]:
     values = asdict(settings)
     if settings.llm_extractor is not None:  # the endpoint, never a key (keys are only read from env)
-        values["llm_extractor"] = {"base_url": settings.llm_extractor.base_url, "model": settings.llm_extractor.model}
+        values["llm_extractor"] = {
+            "base_url": settings.llm_extractor.base_url,
+            "model": settings.llm_extractor.model,
+        }
     return values
 
 

@@ -35,7 +35,9 @@ class EvalSettings:
         if self.backend not in ("auto", *BACKENDS):
             raise ValueError(f"backend must be 'auto' or one of {', '.join(BACKENDS)}, got '{self.backend}'")
         if not 0 <= self.temperature <= 2 or not 0 < self.top_p <= 1:
-            raise ValueError(f"need 0 <= temperature <= 2 and 0 < top_p <= 1, got {self.temperature}, {self.top_p}")
+            raise ValueError(
+                f"need 0 <= temperature <= 2 and 0 < top_p <= 1, got {self.temperature}, {self.top_p}"
+            )
         for name in ("max_new_tokens", "tensor_parallel_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
@@ -82,7 +84,10 @@ class EvalSettings:
         identity = {key: value for key, value in asdict(self).items() if key not in _SPEED_ONLY}
         identity["model_dir"] = str(Path(model_dir).resolve())
         if self.llm_extractor is not None:
-            identity["llm_extractor"] = {"base_url": self.llm_extractor.base_url, "model": self.llm_extractor.model}
+            identity["llm_extractor"] = {
+                "base_url": self.llm_extractor.base_url,
+                "model": self.llm_extractor.model,
+            }
         return identity
 
 

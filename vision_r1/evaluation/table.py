@@ -43,5 +43,7 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
     ]
     for row in rows:
         cells = [row.get("avg") if c == "avg" else row["benchmarks"].get(c) for c in columns]
-        lines.append(f"| {row['label']} | " + " | ".join("-" if v is None else f"{v:.1f}" for v in cells) + " |")
+        lines.append(
+            f"| {row['label']} | " + " | ".join("-" if v is None else f"{v:.1f}" for v in cells) + " |"
+        )
     return "\n".join(lines) + "\n"

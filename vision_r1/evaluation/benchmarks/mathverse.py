@@ -26,7 +26,7 @@ from vision_r1.evaluation.items import BenchmarkFormatError, EvalItem, image_byt
 
 MAIN_FILES = ("testmini.parquet", "testmini.json")
 TEXT_ONLY_FILES = ("testmini_text_only.parquet", "testmini_text_only.json", "testmini_text-only.json")
-_CHOICE_LINE = re.compile(r"^\s*\(?([A-H])\)?\s*[:.：]\s*(.+?)\s*$")
+_CHOICE_LINE = re.compile(r"^\s*(?:\((?P<paren>[A-H])\)|(?P<plain>[A-H])\s*[:.：])\s*(?P<text>.+?)\s*$")
 
 
 def load_mathverse(path: Path) -> list[EvalItem]:
@@ -49,7 +49,9 @@ def _item(row: dict[str, Any], where: str, base_dirs: tuple[Path, ...], id_prefi
     version = str(required(row, "problem_version", where))
     query = row.get("query_cot") or row.get("query_wo") or required(row, "question", where)
     image = row.get("image")
-    has_image = bool(image) and not (isinstance(image, dict) and not (image.get("bytes") or image.get("path")))
+    has_image = bool(image) and not (
+        isinstance(image, dict) and not (image.get("bytes") or image.get("path"))
+    )
     if not has_image and version != "Text Only":
         raise BenchmarkFormatError(f"{where}: field 'image' is missing for problem version '{version}'")
     metadata = row.get("metadata") or {}
@@ -73,8 +75,8 @@ def choices_in_text(text: str) -> list[str] | None:
     options = []
     for line in tail.splitlines():
         match = _CHOICE_LINE.match(line)
-        if match and match.group(1) == "ABCDEFGH"[len(options)]:
-            options.append(match.group(2))
-        elif options and line.strip():
-            break
+        if match and (match["paren"] or match["plain"]) == "ABCDEFGH"[len(options)]:
+            options.append(match["text"])
+        elif match or (options and line.strip()):
+            break  # options out of letter order, or the text after the list
     return options or None

@@ -25,7 +25,9 @@ FILES = ("data/testmini-*.parquet", "testmini*.parquet", "annot_testmini.json", 
 def load_mathvista(path: Path) -> list[EvalItem]:
     source = find_file(path, FILES, "MathVista")
     base_dir = source.parent.parent if source.parent.name == "data" else source.parent
-    return [_item(row, f"{source}: row {number}", base_dir) for number, row in enumerate(read_records(source))]
+    return [
+        _item(row, f"{source}: row {number}", base_dir) for number, row in enumerate(read_records(source))
+    ]
 
 
 def _item(row: dict[str, Any], where: str, base_dir: Path) -> EvalItem:

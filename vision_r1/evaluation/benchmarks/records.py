@@ -28,7 +28,9 @@ def read_records(path: Path) -> list[dict[str, Any]]:
         return _read_jsonl(path)
     if path.suffix == ".json":
         return _read_json(path)
-    raise BenchmarkFormatError(f"{path}: unsupported file type (expected one of {', '.join(RECORD_SUFFIXES)})")
+    raise BenchmarkFormatError(
+        f"{path}: unsupported file type (expected one of {', '.join(RECORD_SUFFIXES)})"
+    )
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -40,7 +42,9 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as error:
-                raise BenchmarkFormatError(f"{path}: line {number} is not valid JSON ({error.msg})") from error
+                raise BenchmarkFormatError(
+                    f"{path}: line {number} is not valid JSON ({error.msg})"
+                ) from error
             if not isinstance(row, dict):
                 raise BenchmarkFormatError(f"{path}: line {number} is not a JSON object")
             rows.append(row)

@@ -35,13 +35,17 @@ def _item(row: dict[str, Any], where: str, base_dir: Path, item_id: str) -> Eval
     if not isinstance(messages, list) or not all(isinstance(m, dict) and "role" in m for m in messages):
         raise BenchmarkFormatError(f"{where}: field 'prompt' must be a list of {{role, content}} messages")
     messages = [{"role": str(m["role"]), "content": str(m.get("content") or "")} for m in messages]
-    images = [image_bytes_from(image, f"{where} field 'images'", (base_dir,)) for image in row.get("images") or []]
+    images = [
+        image_bytes_from(image, f"{where} field 'images'", (base_dir,)) for image in row.get("images") or []
+    ]
     placeholders = sum(m["content"].count(IMAGE_PLACEHOLDER) for m in messages)
     if placeholders != len(images):
         raise BenchmarkFormatError(
             f"{where}: field 'prompt' has {placeholders} {IMAGE_PLACEHOLDER} placeholders but 'images' holds {len(images)}"
         )
-    ground_truth = required(required(row, "reward_model", where), "ground_truth", f"{where} field 'reward_model'")
+    ground_truth = required(
+        required(row, "reward_model", where), "ground_truth", f"{where} field 'reward_model'"
+    )
     extra_info = dict(row.get("extra_info") or {})
     data_source = str(row.get("data_source") or "rl")
     return EvalItem(

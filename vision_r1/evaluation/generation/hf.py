@@ -22,7 +22,9 @@ class TransformersGenerator:
         self.processor = AutoProcessor.from_pretrained(model_dir)
         self.processor.tokenizer.padding_side = "left"
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
-        self.model = AutoModelForImageTextToText.from_pretrained(model_dir, dtype="auto").to(self.device).eval()
+        self.model = (
+            AutoModelForImageTextToText.from_pretrained(model_dir, dtype="auto").to(self.device).eval()
+        )
         eos = self.model.generation_config.eos_token_id
         self.eos_ids = set(eos if isinstance(eos, list) else [eos])
         self.pad_id = self.model.generation_config.pad_token_id or self.processor.tokenizer.pad_token_id
@@ -40,7 +42,9 @@ class TransformersGenerator:
         inputs = self.processor(text=prompts, images=images or None, padding=True, return_tensors="pt")
         sampling = self.sampling
         do_sample = sampling.temperature > 0
-        sample_args = {"temperature": sampling.temperature, "top_p": sampling.top_p, "top_k": 0} if do_sample else {}
+        sample_args = (
+            {"temperature": sampling.temperature, "top_p": sampling.top_p, "top_k": 0} if do_sample else {}
+        )
         with torch.no_grad():
             output = self.model.generate(
                 **inputs.to(self.device),
