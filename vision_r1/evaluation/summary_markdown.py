@@ -38,6 +38,8 @@ def benchmark_markdown(summary: dict[str, Any]) -> str:
             f"Format retries (up to {retry['max_retries']}): {retry['items_retried']} items re-sampled, "
             f"{retry['extra_samples']} extra samples; accuracy without retries {retry['accuracy_first_attempt']:.1f}.\n"
         )
+    if summary.get("kind") == "rl":
+        lines.append(f"Mean task score (reward accuracy component): {summary['mean_score']:.4f}.\n")
     if summary.get("llm_extracted"):
         lines.append(f"Answers found by the LLM extractor: {summary['llm_extracted']}.\n")
     for breakdown, labels in summary["by_category"].items():
