@@ -76,15 +76,16 @@ def bench_generation(model_dir: Path, questions: int, max_new_tokens: int) -> No
         )
         generator.generate([request] * batch_size)  # warm-up
         timings = []
-        for _ in range(3):
+        for _ in range(5):
             start = time.perf_counter()
             outputs = generator.generate([request] * questions)
             timings.append(time.perf_counter() - start)
-        elapsed = statistics.median(timings)
+        elapsed = min(timings)  # best of 5: the CI machines are shared, contention only adds time
         tokens = sum(o.num_tokens for o in outputs)
         print(
             f"tiny model, transformers CPU, batch {batch_size}: {questions / elapsed:.1f} questions/s, "
-            f"{tokens / elapsed:,.0f} generated tokens/s (max {max_new_tokens} new tokens, median of 3)"
+            f"{tokens / elapsed:,.0f} generated tokens/s (max {max_new_tokens} new tokens, best of 5; "
+            f"median {questions / statistics.median(timings):.1f} questions/s)"
         )
 
 

@@ -66,11 +66,22 @@ def eval_summary() -> dict:
 
 
 def cold_start_stats() -> dict:
+    """The shape `vision-r1 cold-start` writes (data_pipeline/stats.py), plus raw lengths."""
     return {
         "funnel": {"input": 1000, "pseudo_cot": 990, "description": 985, "reasoning": 970, "kept": 610},
+        "failures": {
+            "pseudo_cot": {"timeout": 10},
+            "description": {"refused": 5},
+            "reasoning": {"timeout": 15},
+        },
         "rejections": {"answer_mismatch": 300, "truncated_thinking": 40, "mentions_description": 20},
-        "lengths": {"thinking": [200 + (i * 37) % 900 for i in range(300)]},
-        "reflective_words_per_1k": {"wait": 3.1, "alternatively": 0.8, "hmm": 0.5},
+        "answer_match_rate": 0.66,
+        "thinking_tokens": {
+            "kept": {"p10": 310.0, "p50": 820.0, "p90": 2100.0, "p99": 3900.0, "mean": 1010.0, "max": 5200.0},
+            "all": {"p10": 280.0, "p50": 900.0, "p90": 2600.0, "p99": 6100.0, "mean": 1200.0, "max": 8000.0},
+        },
+        "reflective_words_per_1k_tokens": {"wait": 3.1, "alternatively": 0.8, "hmm": 0.5, "total": 4.4},
+        "lengths": {"answer": [5 + (i * 37) % 90 for i in range(300)]},
     }
 
 

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from vision_r1.cli import app
 from vision_r1.report import build_report
 from vision_r1.report.metrics_files import read_metrics
-from vision_r1.report.plots import funnel_steps, length_histograms
+from vision_r1.report.plots import cold_start_figure, funnel_steps, length_histograms, length_percentiles
 from vision_r1.report.run_data import load_run
 
 
@@ -119,6 +119,9 @@ def test_cold_start_stats_shapes() -> None:
     edges, counts = raw["answer"]
     assert sum(counts) == 10 and edges[0] == 1.0 and edges[-1] == 10.0
     assert length_histograms({"lengths": {"bad": {"edges": [0, 1], "counts": [1, 2]}}}) == {}
+    pipeline_shape = {"thinking_tokens": {"kept": {"p10": 3.0, "p50": 9.0, "mean": 8.5}, "all": {}}}
+    assert length_percentiles(pipeline_shape) == {"kept": {"p10": 3.0, "p50": 9.0, "mean": 8.5}}
+    assert cold_start_figure({"answer_match_rate": 0.5}) is None  # nothing to draw: no picture
 
 
 def test_report_cli(tmp_path: Path) -> None:

@@ -117,32 +117,67 @@ def length_across_stages(stages: list[StageData], caps: dict[str, float] | None 
 
 
 def cold_start_figure(stats: dict[str, Any]) -> bytes | None:
-    """The funnel (and rejection reasons) plus one histogram per length series, when present."""
+    """Funnel, rejection reasons, thinking-length distribution and reflective-word rates, as present.
+
+    Lengths are drawn as histograms when `stats.json` carries raw lengths or bins, else as the
+    percentiles it reports (`thinking_tokens: {kept|all: {p10, p50, p90, p99, mean, max}}`).
+    """
+    drawers = []
     funnel = funnel_steps(stats)
-    rejections = rejection_counts(stats)
-    histograms = length_histograms(stats)
-    panels = int(bool(funnel)) + int(bool(rejections)) + len(histograms)
-    if not panels:
-        return None
-    columns = min(3, panels)
-    rows = -(-panels // columns)
-    figure = Figure(figsize=(4.4 * columns, 3.0 * rows))
-    axes = figure.subplots(rows, columns, squeeze=False)
-    cells = iter(axes.flat)
     if funnel:
-        _bars(next(cells), funnel, "cold-start funnel", "#1f77b4")
+        drawers.append(lambda axis: _bars(axis, funnel, "cold-start funnel", "#1f77b4"))
+    rejections = rejection_counts(stats)
     if rejections:
-        _bars(next(cells), rejections, "rejections by reason", "#d62728")
-    for name, (edges, counts) in histograms.items():
-        axis = next(cells)
-        axis.stairs(counts, edges, fill=True, color="#2ca02c", alpha=0.7)
-        axis.set_title(f"{name} length", fontsize=10)
-        axis.set_xlabel("tokens", fontsize=8)
-        axis.set_ylabel("samples", fontsize=8)
-    for axis in cells:
+        drawers.append(lambda axis: _bars(axis, rejections, "rejections by reason", "#d62728"))
+    for name, (edges, counts) in length_histograms(stats).items():
+        drawers.append(
+            lambda axis, name=name, edges=edges, counts=counts: _histogram(axis, name, edges, counts)
+        )
+    percentiles = length_percentiles(stats)
+    if percentiles:
+        drawers.append(lambda axis: _percentiles(axis, percentiles))
+    reflective = {
+        word: rate
+        for word, rate in (stats.get("reflective_words_per_1k_tokens") or {}).items()
+        if word != "total" and _is_number(rate)
+    }
+    if reflective:
+        drawers.append(
+            lambda axis: _bars(axis, reflective, "reflective words per 1K thinking tokens", "#9467bd")
+        )
+    if not drawers:
+        return None
+    columns = min(3, len(drawers))
+    rows = -(-len(drawers) // columns)
+    figure = Figure(figsize=(4.4 * columns, 3.0 * rows))
+    axes = list(figure.subplots(rows, columns, squeeze=False).flat)
+    for axis, draw in zip(axes, drawers, strict=False):
+        draw(axis)
+    for axis in axes[len(drawers) :]:
         axis.set_visible(False)
+    rate = stats.get("answer_match_rate")
+    if _is_number(rate):
+        figure.suptitle(f"answer-match rate {100 * rate:.1f}%", fontsize=10)
     figure.tight_layout()
     return to_png(figure)
+
+
+def _histogram(axis, name: str, edges: list[float], counts: list[float]) -> None:
+    axis.stairs(counts, edges, fill=True, color="#2ca02c", alpha=0.7)
+    axis.set_title(f"{name} length", fontsize=10)
+    axis.set_xlabel("tokens", fontsize=8)
+    axis.set_ylabel("samples", fontsize=8)
+
+
+def _percentiles(axis, series: dict[str, dict[str, float]]) -> None:
+    points = [key for key in ("p10", "p50", "p90", "p99", "max") if any(key in s for s in series.values())]
+    width = 0.8 / len(series)
+    for index, (name, values) in enumerate(series.items()):
+        positions = [i + index * width for i in range(len(points))]
+        axis.bar(positions, [values.get(p, 0.0) for p in points], width, label=name, color=COLORS[index % 8])
+    axis.set_xticks([i + 0.4 - width / 2 for i in range(len(points))], points)
+    axis.set_title("thinking length percentiles (tokens)", fontsize=10)
+    axis.legend(fontsize=7)
 
 
 def _bars(axis, counts: dict[str, float], title: str, color: str) -> None:
@@ -200,6 +235,20 @@ def length_histograms(stats: dict[str, Any]) -> dict[str, tuple[list[float], lis
             counts = value.get("counts")
             if isinstance(edges, list) and isinstance(counts, list) and len(edges) == len(counts) + 1:
                 result[str(name)] = ([float(e) for e in edges], [float(c) for c in counts])
+    return result
+
+
+def length_percentiles(stats: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """`{series: {p10: .., p50: .., ...}}` from `thinking_tokens` (the cold-start pipeline's shape)."""
+    source = stats.get("thinking_tokens")
+    if not isinstance(source, dict):
+        return {}
+    result = {}
+    for name, values in source.items():
+        if isinstance(values, dict):
+            numbers = {str(k): float(v) for k, v in values.items() if _is_number(v)}
+            if numbers:
+                result[str(name)] = numbers
     return result
 
 
