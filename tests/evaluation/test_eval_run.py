@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from vision_r1.cli import app
 from vision_r1.evaluation import run_evaluation
 from vision_r1.evaluation.results import ResumeMismatchError
+from vision_r1.report import build_report
 
 FAST = {"max_new_tokens": 6, "batch_size": 4, "backend": "transformers"}
 
@@ -49,6 +50,20 @@ def test_all_benchmarks_on_the_tiny_model(
     assert summary["settings"]["temperature"] == 0.6 and summary["settings"]["top_p"] == 0.95
     assert set(summary["table"]) == {"label", "benchmarks", "avg"}
     assert "| model | MathVista | MathVerse | MM-Math | Avg | heldout |" in (out / "summary.md").read_text()
+    # the evaluation folder is a run's eval stage: the report shows exactly these figures
+    state = {
+        "stages": {"eval": {"kind": "eval", "status": "done"}},
+        "order": ["eval"],
+        "recipe": {"name": "t"},
+    }
+    (tmp_path / "state.json").write_text(json.dumps(state))
+    html = build_report(tmp_path).read_text()
+    row = summary["table"]
+    cells = "".join(
+        f'<td class="num">{value:.1f}</td>'
+        for value in [*(row["benchmarks"][n] for n in ("mathvista", "mathverse", "mm_math")), row["avg"]]
+    )
+    assert f"<td>eval</td>{cells}" in html
 
 
 @pytest.mark.slow
@@ -150,3 +165,26 @@ def test_cli_run_killed_mid_way_resumes_without_loss(tiny_model_dir: Path, tmp_p
     ids = [r["id"] for r in _lines(results)]
     assert sorted(ids, key=int) == [str(i) for i in range(16)]  # all there, none twice
     assert "accuracy" in finished.stdout
+
+
+def test_settings_defaults_and_validation(tmp_path: Path) -> None:
+    from vision_r1.evaluation import EvalSettings
+
+    defaults = EvalSettings()
+    assert (defaults.temperature, defaults.top_p, defaults.max_new_tokens, defaults.format_retries) == (
+        0.6,
+        0.95,
+        16384,
+        0,
+    )
+    with pytest.raises(ValueError, match=r"unknown evaluation settings \['temprature'\]"):
+        EvalSettings.from_value({"temprature": 1.0})
+    with pytest.raises(ValueError, match=r"llm_extractor: .*'url'"):
+        EvalSettings.from_value({"llm_extractor": {"url": "http://x"}})
+    with pytest.raises(ValueError, match="format_retries must be between 0 and 10"):
+        EvalSettings(format_retries=11)
+    with pytest.raises(ValueError, match="backend must be"):
+        EvalSettings(backend="sglang")
+    identity = EvalSettings(batch_size=4, tensor_parallel_size=8).result_identity(tmp_path)
+    assert "batch_size" not in identity and "tensor_parallel_size" not in identity
+    assert identity["model_dir"] == str(tmp_path.resolve()) and identity["temperature"] == 0.6

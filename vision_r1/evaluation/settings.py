@@ -59,7 +59,12 @@ class EvalSettings:
             raise ValueError(f"unknown evaluation settings {unknown}; known: {sorted(known)}")
         values = dict(value)
         if isinstance(values.get("llm_extractor"), dict):
-            values["llm_extractor"] = ExtractorEndpoint(**values["llm_extractor"])
+            try:
+                values["llm_extractor"] = ExtractorEndpoint(**values["llm_extractor"])
+            except TypeError as error:
+                raise ValueError(
+                    f"llm_extractor: {error} (keys: base_url, model, api_key_env, timeout_s, max_retries)"
+                ) from error
         return cls(**values)
 
     @property
