@@ -12,8 +12,6 @@ from typing import Annotated
 import typer
 
 from vision_r1 import __version__
-from vision_r1.evaluation.cli import eval_command
-from vision_r1.report.cli import report_command
 
 app = typer.Typer(
     name="vision-r1",
@@ -68,8 +66,9 @@ def smoke(
     typer.echo(f"generated ({max_new_tokens} tokens, random weights): {text!r}")
 
 
-app.command("eval")(eval_command)
-app.command("report")(report_command)
+app.command("eval")(__import__("vision_r1.evaluation.cli", fromlist=["eval_command"]).eval_command)
+app.command("report")(__import__("vision_r1.report.cli", fromlist=["report_command"]).report_command)
+app.add_typer(__import__("vision_r1.rewards.cli", fromlist=["app"]).app, name="rewards")
 
 
 def main() -> None:

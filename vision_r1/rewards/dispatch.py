@@ -13,6 +13,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from vision_r1.rewards.average_precision import map_reward
+from vision_r1.rewards.classification import classification_reward
+from vision_r1.rewards.detection import detection_reward
+from vision_r1.rewards.grounding import giou_reward, iou_reward
 from vision_r1.rewards.reasoning import hfrrf_reward, math_reward, r1v_reward
 
 RewardFunction = Callable[[str, Any, Mapping[str, Any]], dict[str, float]]
@@ -21,6 +25,11 @@ KINDS: dict[str, RewardFunction] = {
     "hfrrf": hfrrf_reward,
     "r1v": r1v_reward,
     "math": math_reward,
+    "iou": iou_reward,
+    "giou": giou_reward,
+    "detection": detection_reward,
+    "map": map_reward,
+    "classification": classification_reward,
 }
 
 # Used only when a row has no `extra_info["reward"]`. Keys are lower-case data-source names; a
@@ -39,6 +48,25 @@ DATA_SOURCE_KINDS: dict[str, str] = {
     "mathverse": "math",
     "mm-math": "math",
     "mm_math": "math",
+    "refcoco": "iou",
+    "refcoco+": "iou",
+    "refcocog": "iou",
+    "rec": "iou",
+    "lisa": "giou",
+    "reasonseg": "giou",
+    "coco": "detection",
+    "lvis": "detection",
+    "ovd": "map",
+    "ovdeval": "map",
+    "coco_ovd": "map",
+    "flowers102": "classification",
+    "pets37": "classification",
+    "oxford_pets": "classification",
+    "cars196": "classification",
+    "stanford_cars": "classification",
+    "aircraft": "classification",
+    "fgvc_aircraft": "classification",
+    "caltech101": "classification",
 }
 _SPLIT_SUFFIX = re.compile(r"[_-](?:train|training|val|valid|validation|test|testmini|testa|testb|dev)$")
 

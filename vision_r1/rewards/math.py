@@ -1,9 +1,10 @@
 """Math answers: pull the final answer out of a response and judge it against the ground truth.
 
 Judging is ordered cheapest first: normalized string equality, multiple-choice letters and option
-text, then numbers (units, percent, degrees, tolerance). Only when neither side is a plain number
-or a letter does it fall back to symbolic equivalence (math-verify, then mathruler), which runs
-under a hard per-call time limit in a child process (see `symbolic`).
+text, then numbers (units, percent, degrees, tolerance), constant LaTeX expressions and
+polynomial identities evaluated in-process (`arithmetic`). Only what those cannot read
+(equations, sets, intervals, functions) goes to symbolic equivalence (math-verify, then
+mathruler), under a hard per-call time limit in a child process (see `symbolic`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from vision_r1.rewards.arithmetic import constant_value, same_equation, same_expression
 from vision_r1.rewards.numbers import ParsedNumber, clean_math_text, numbers_match, parse_number
 from vision_r1.rewards.symbolic import DEFAULT_TIME_LIMIT_S, symbolic_verdict
 from vision_r1.rewards.tags import answer_block
@@ -139,10 +141,19 @@ def _cheap_match(predicted: str, truth: str) -> bool | None:
     """True/False when string or number comparison settles it, None when it does not."""
     if _normalize(predicted) == _normalize(truth):
         return True
-    predicted_number, truth_number = parse_number(predicted), parse_number(truth)
+    predicted_number, truth_number = _numeric(predicted), _numeric(truth)
     if predicted_number is not None and truth_number is not None:
         return numbers_match(predicted_number, truth_number)
     return None
+
+
+def _numeric(text: str) -> ParsedNumber | None:
+    """A decorated number (`30°`, `1,234 cm`) or a constant expression (`\\frac{\\sqrt{3}}{2}`)."""
+    number = parse_number(text)
+    if number is not None:
+        return number
+    value = constant_value(text)
+    return None if value is None else ParsedNumber(value, False, None, False)
 
 
 def _values_match(predicted: str, truth: str, time_limit_s: float) -> bool:
@@ -153,11 +164,16 @@ def _values_match(predicted: str, truth: str, time_limit_s: float) -> bool:
         return False
     if len(predicted) > _MAX_SYMBOLIC_CHARS or len(truth) > _MAX_SYMBOLIC_CHARS:
         return False
+    same = same_expression(predicted, truth)
+    if same is not None:
+        return same
+    same = same_equation(predicted, truth)
+    if same is not None:
+        return same
     verdict = symbolic_verdict(predicted.strip(), truth.strip(), time_limit_s)
     if verdict.equal:
         return True
-    predicted_number = parse_number(predicted)
-    truth_number = parse_number(truth)
+    predicted_number, truth_number = _numeric(predicted), _numeric(truth)
     if predicted_number is None and verdict.predicted_value is not None:
         predicted_number = ParsedNumber(verdict.predicted_value, False, None, False)
     if truth_number is None and verdict.truth_value is not None:

@@ -104,12 +104,15 @@ def _number_from_match(match: re.Match[str]) -> tuple[float, int | None, bool] |
 
 
 def numbers_match(predicted: ParsedNumber, truth: ParsedNumber) -> bool:
-    """Equal up to float noise, a percent-vs-fraction reading, or rounding to the truth's precision.
+    """Equal within tolerance, under a percent-vs-fraction reading, or by rounding to the truth's precision.
 
     Integers written as integers must be equal exactly (a count of 1000050 is not 1000000). A
     prediction written more precisely than a truth with 2+ decimals matches when it rounds to it
     (3.1416 for 3.14); a one-decimal truth is not widened that way (0.53 is not 0.5).
     """
+    # A decimal literal is a rounded value and gets a relative 1e-4; exact forms (integers,
+    # fractions, constant expressions such as \\sqrt{2}) must agree to float noise.
+    tolerance = 1e-4 if predicted.decimals or truth.decimals else 1e-9
     pairs = [(predicted.value, truth.value)]
     if predicted.percent and not truth.percent:
         pairs.append((predicted.value / 100, truth.value))
@@ -120,7 +123,7 @@ def numbers_match(predicted: ParsedNumber, truth: ParsedNumber) -> bool:
             if pred_value == true_value:
                 return True
             continue
-        if math.isclose(pred_value, true_value, rel_tol=1e-4, abs_tol=1e-9):
+        if math.isclose(pred_value, true_value, rel_tol=tolerance, abs_tol=1e-12):
             return True
         rounds_to_truth = (
             truth.decimals is not None

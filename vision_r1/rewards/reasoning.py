@@ -5,24 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from vision_r1.rewards.labels import truth_texts
 from vision_r1.rewards.math import answers_match, extract_answer
 from vision_r1.rewards.result import reward_result
 from vision_r1.rewards.symbolic import DEFAULT_TIME_LIMIT_S
 from vision_r1.rewards.tags import has_strict_format
-
-
-def truth_texts(ground_truth: Any) -> list[str]:
-    """Acceptable answers: a list (or numpy array) means any of them; a number is written plainly.
-
-    A string is always one answer, even if it looks like JSON: `[1, 2]` is an interval or a pair.
-    """
-    if hasattr(ground_truth, "tolist"):
-        ground_truth = ground_truth.tolist()
-    if isinstance(ground_truth, list | tuple):
-        return [text for item in ground_truth for text in truth_texts(item)]
-    if isinstance(ground_truth, float) and ground_truth.is_integer():
-        return [str(int(ground_truth))]
-    return [str(ground_truth)]
 
 
 def option_texts(extra_info: Mapping[str, Any]) -> list[str] | None:
