@@ -197,3 +197,29 @@ def test_table_in_paper_layout() -> None:
         "| Vision-R1-7B | 73.5 | 52.4 | 40.2 | 55.4 | 80.0 |",
         "| sft | 70.0 | - | - | 70.0 | - |",
     ]
+
+
+@pytest.mark.parametrize(
+    ("reward", "truth", "answer", "correct", "score"),
+    [
+        ("iou", "[10, 10, 50, 50]", "[12, 10, 50, 52]", True, 0.9069),
+        ("iou", "[10, 10, 50, 50]", "[60, 60, 90, 90]", False, 0.0),
+        ("classification", "rose", "Rose", True, 1.0),
+        ("classification", "rose", "tulip", False, 0.0),
+    ],
+)
+def test_box_and_label_items_use_their_reward_kind(
+    reward: str, truth: str, answer: str, correct: bool, score: float
+) -> None:
+    item = EvalItem(
+        item_id="1",
+        messages=[{"role": "user", "content": "<image>Find the dog."}],
+        images=[],
+        answer=truth,
+        reward=reward,
+        data_source="refcoco_val",
+        extra_info={"reward": reward, "coordinate_space": "pixel", "image_size": [100, 100]},
+    )
+    verdict = judge(item, f"<think>look</think><answer>{answer}</answer>")
+    assert (verdict.correct, verdict.extracted, verdict.format_ok) == (correct, answer, True)
+    assert verdict.score == pytest.approx(score, abs=1e-4)
