@@ -14,6 +14,8 @@ import typer
 from data_pipeline.cli import cold_start
 from vision_r1 import __version__
 from vision_r1.data.cli import app as data_app
+from vision_r1.evaluation.cli import eval_command
+from vision_r1.report.cli import report_command
 from vision_r1.rewards.cli import app as rewards_app
 from vision_r1.run_cli import VERL_ARGS_KEY, run, split_verl_args, status
 
@@ -78,6 +80,8 @@ def smoke(
 app.add_typer(data_app, name="data")
 app.command("cold-start")(cold_start)
 app.add_typer(rewards_app, name="rewards")
+app.command("eval")(eval_command)
+app.command("report")(report_command)
 
 
 def main(argv: list[str] | None = None) -> None:

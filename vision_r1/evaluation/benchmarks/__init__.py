@@ -1,0 +1,86 @@
+"""Benchmark kinds and how to name one: `BenchmarkSpec(kind, path, name)`.
+
+Kinds: `mathvista`, `mathverse`, `mm_math` (the paper's three, read from their public releases) and
+`rl` (any RL-format parquet). Each loader documents the file layout it expects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vision_r1.evaluation.benchmarks.mathverse import load_mathverse
+from vision_r1.evaluation.benchmarks.mathvista import load_mathvista
+from vision_r1.evaluation.benchmarks.mmmath import load_mmmath
+from vision_r1.evaluation.benchmarks.rl_parquet import load_rl_parquet
+from vision_r1.evaluation.items import EvalItem
+
+LOADERS: dict[str, Callable[[Path], list[EvalItem]]] = {
+    "mathvista": load_mathvista,
+    "mathverse": load_mathverse,
+    "mm_math": load_mmmath,
+    "rl": load_rl_parquet,
+}
+# Column order of the paper's results table; other benchmarks follow the average.
+PAPER_BENCHMARKS = {"mathvista": "MathVista", "mathverse": "MathVerse", "mm_math": "MM-Math"}
+
+
+@dataclass(frozen=True)
+class BenchmarkSpec:
+    """Which benchmark to run and where its files are. `name` is the output folder and table column."""
+
+    kind: str
+    path: Path
+    name: str = ""
+    limit: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in LOADERS:
+            raise ValueError(f"unknown benchmark kind '{self.kind}'; known kinds: {', '.join(LOADERS)}")
+        object.__setattr__(self, "path", Path(self.path))
+        if not self.name:
+            default = self.path.stem if self.kind == "rl" else self.kind
+            object.__setattr__(self, "name", default)
+        if self.limit is not None and self.limit < 1:
+            raise ValueError(f"benchmark '{self.name}': limit must be at least 1, got {self.limit}")
+
+    @classmethod
+    def parse(cls, text: str) -> BenchmarkSpec:
+        """`[NAME:]KIND=PATH`, the command-line form, e.g. `mathvista=/data/MathVista`."""
+        head, sep, path = text.partition("=")
+        if not sep or not path:
+            raise ValueError(f"benchmark '{text}': expected [NAME:]KIND=PATH")
+        name, _, kind = head.rpartition(":")
+        return cls(kind=kind.strip(), path=Path(path), name=name.strip())
+
+    @classmethod
+    def from_value(cls, value: BenchmarkSpec | dict[str, Any] | str) -> BenchmarkSpec:
+        """Accept a spec, a recipe mapping `{kind, path, name?, limit?}` or the command-line form."""
+        if isinstance(value, BenchmarkSpec):
+            return value
+        if isinstance(value, str):
+            return cls.parse(value)
+        unknown = set(value) - {"kind", "path", "name", "limit"}
+        if unknown:
+            raise ValueError(f"benchmark {value}: unknown keys {sorted(unknown)}")
+        return cls(**value)
+
+    @property
+    def title(self) -> str:
+        """The column title in the results table."""
+        return PAPER_BENCHMARKS.get(self.name, self.name)
+
+
+def load_benchmark(spec: BenchmarkSpec) -> list[EvalItem]:
+    """The items of one benchmark (the first `limit` when set), with unique ids checked."""
+    items = LOADERS[spec.kind](spec.path)
+    if spec.limit is not None:
+        items = items[: spec.limit]
+    seen: set[str] = set()
+    for item in items:
+        if item.item_id in seen:
+            raise ValueError(f"benchmark '{spec.name}' ({spec.path}): duplicate item id '{item.item_id}'")
+        seen.add(item.item_id)
+    return items
