@@ -7,6 +7,7 @@ from pathlib import Path
 from stages.base import StageContext
 from stages.verl_launch import python_module
 from stages.verl_training import VerlTrainingKind
+from vision_r1.rewards.dispatch import REWARD_OVERRIDE
 from vision_r1.verl_config import PPO_CONFIG, validate_ppo
 
 REWARD_MODULE = "pkg://vision_r1.rewards"  # verl/utils/import_utils.py load_module: pkg:// prefix
@@ -50,13 +51,18 @@ class GrpoKind(VerlTrainingKind):
             f"actor_rollout_ref.ref.log_prob_micro_batch_size_per_gpu={stage.micro_batch_size_per_gpu}",
             f"reward.custom_reward_function.path={REWARD_MODULE}",
             "reward.custom_reward_function.name=compute_score",
-            f"+reward.custom_reward_function.reward_kwargs.reward={stage.reward}",
             f"trainer.total_training_steps={stage.steps}",
             f"trainer.save_freq={save_freq}",
             "trainer.test_freq=-1",
             "trainer.val_before_train=False",
             f"trainer.n_gpus_per_node={per_node}",
+            *self.reward_overrides(ctx),
         ]
+
+    def reward_overrides(self, ctx: StageContext) -> list[str]:
+        if ctx.stage.reward is None:
+            return []  # every row's own extra_info["reward"] decides
+        return [f"+reward.custom_reward_function.reward_kwargs.{REWARD_OVERRIDE}={ctx.stage.reward}"]
 
     def device_overrides(self, ctx: StageContext) -> list[str]:
         if ctx.resources.device == "cpu":

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from stages.base import StageKind, outputs_in
 from stages.cold_start import ColdStartKind
+from stages.evaluate import EvalKind
 from stages.grpo import GrpoKind
 from stages.sft import SftKind
 from stages.synth import SynthKind
@@ -17,6 +18,7 @@ KINDS: dict[str, StageKind] = {
     "cold_start": ColdStartKind(),
     "sft": SftKind(),
     "grpo": GrpoKind(),
+    "eval": EvalKind(),
 }
 
 

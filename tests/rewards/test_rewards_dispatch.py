@@ -101,3 +101,14 @@ def test_run_wide_kwargs_and_verl_extra_keys() -> None:
 def test_ground_truth_forms_for_math(truth: object, answer: str, score: float) -> None:
     response = f"<think>t</think><answer>{answer}</answer>"
     assert compute_score("geometry3k", response, truth)["score"] == score
+
+
+def test_reward_override_beats_the_rows_own_kind() -> None:
+    """A GRPO stage's `reward:` (passed as reward_kwargs.reward_override) applies to every row."""
+    response = "<answer>5</answer>"  # right answer, no <think>: math says correct, hfrrf says 0
+    row = {"reward": "math"}
+    assert compute_score("synth/counting", response, "5", row)["score"] == 1.0
+    assert compute_score("synth/counting", response, "5", row, reward_override="hfrrf")["score"] == 0.0
+    assert (
+        compute_score("synth/counting", response, "5", row, reward="hfrrf")["score"] == 1.0
+    )  # a default only

@@ -46,7 +46,14 @@ def test_paper_recipe_encodes_ptst() -> None:
     assert all(s.reward == "hfrrf" and s.kl_coef == 0.01 and s.kl_loss_type == "low_var_kl" for s in grpo)
     assert all(s.clip_ratio == 0.2 and s.lr == 1e-6 and s.temperature == 1.0 for s in grpo)
     sft = recipe.stage("sft")
-    assert (sft.epochs, sft.lr, sft.lr_scheduler, sft.warmup_ratio, sft.global_batch_size, sft.max_length) == (
+    assert (
+        sft.epochs,
+        sft.lr,
+        sft.lr_scheduler,
+        sft.warmup_ratio,
+        sft.global_batch_size,
+        sft.max_length,
+    ) == (
         2,
         5e-6,
         "cosine",

@@ -62,8 +62,12 @@ class ColdStartStage(StageBase):
     """Modality-bridging cold-start generation (data_pipeline)."""
 
     kind: Literal["cold_start"]
-    config: str = Field(description="Path to a cold-start pipeline config (YAML, see data_pipeline/configs/).")
-    input: str | None = Field(None, description="Cold-start input table (parquet); default: the config's input.")
+    config: str = Field(
+        description="Path to a cold-start pipeline config (YAML, see data_pipeline/configs/)."
+    )
+    input: str | None = Field(
+        None, description="Cold-start input table (parquet); default: the config's input."
+    )
     limit: int | None = Field(None, ge=1, description="Only the first N input rows.")
 
 
@@ -119,6 +123,15 @@ class GrpoStage(VerlStage):
     entropy_coeff: float = Field(0.0, ge=0.0)
     temperature: float = Field(1.0, gt=0.0)
 
+    @field_validator("reward")
+    @classmethod
+    def _known_reward(cls, value: str | None) -> str | None:
+        from vision_r1.rewards.dispatch import KINDS
+
+        if value is not None and value not in KINDS:
+            raise ValueError(f"unknown reward kind {value!r} (known: {', '.join(sorted(KINDS))})")
+        return value
+
     @model_validator(mode="after")
     def _mini_batch_divides_batch(self) -> GrpoStage:
         if self.rollout_batch_size % self.mini_batch_size:
@@ -130,22 +143,26 @@ class GrpoStage(VerlStage):
 
 
 class Benchmark(_Strict):
-    name: str
+    """A local benchmark file or folder; layouts in README "Evaluation and run reports"."""
+
+    kind: Literal["mathvista", "mathverse", "mm_math", "rl"]
     path: str
-    format: str = Field("rl", description="mathvista | mathverse | mmmath | rl")
-    limit: int | None = Field(None, ge=1)
+    name: str | None = Field(None, description="Column name in the summary (default: the kind).")
 
 
 class EvalStage(StageBase):
-    """Evaluate a model on local benchmark files with rule-based judging."""
+    """Evaluate a model on local benchmark files with rule-based judging (`vision-r1 eval`)."""
 
     kind: Literal["eval"]
     model: str
     benchmarks: list[Benchmark] = Field(min_length=1)
+    backend: Literal["auto", "transformers", "vllm"] = "auto"
     temperature: float = Field(0.6, ge=0.0)
     top_p: float = Field(0.95, gt=0.0, le=1.0)
-    max_new_tokens: int = Field(16000, ge=1)
-    batch_size: int = Field(8, ge=1)
+    max_new_tokens: int = Field(16384, ge=1)
+    batch_size: int | None = Field(None, ge=1)
+    tensor_parallel_size: int = Field(1, ge=1)
+    limit: int | None = Field(None, ge=1, description="Only the first N items of each benchmark.")
     format_retries: int = Field(
         0, ge=0, description="Re-sample up to N times when the format is wrong (reported)."
     )

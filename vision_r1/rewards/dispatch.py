@@ -68,6 +68,7 @@ DATA_SOURCE_KINDS: dict[str, str] = {
     "fgvc_aircraft": "classification",
     "caltech101": "classification",
 }
+REWARD_OVERRIDE = "reward_override"
 _SPLIT_SUFFIX = re.compile(r"[_-](?:train|training|val|valid|validation|test|testmini|testa|testb|dev)$")
 
 
@@ -98,7 +99,13 @@ def compute_score(
     extra_info: Mapping[str, Any] | None = None,
     **kwargs: Any,
 ) -> dict[str, float]:
-    """Score one response; returns `score` plus its components (see `result.REWARD_KEYS`)."""
+    """Score one response; returns `score` plus its components (see `result.REWARD_KEYS`).
+
+    Run-wide options come as keyword arguments (verl's `reward_kwargs`) and a row's `extra_info`
+    overrides them, except `reward_override`: a GRPO stage that names its reward kind (e.g. the
+    paper's HFRRF) applies it to every row whatever kind the dataset was written with.
+    """
     options = {**kwargs, **(extra_info or {})}
-    kind = reward_kind(data_source, options)
+    forced = kwargs.get(REWARD_OVERRIDE)
+    kind = reward_kind(data_source, {"reward": forced} if forced else options)
     return KINDS[kind](str(solution_str), ground_truth, options)

@@ -1,0 +1,40 @@
+"""Evaluation: `vision-r1 eval` on the stage's model; results and summaries land in the stage folder.
+
+The evaluator journals every judged item, so an interrupted stage resumes by running the same
+command again, and `vision-r1 report` finds `summary.json` where it expects it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from stages.base import Command, StageContext, StagePlan, outputs_in
+from stages.subprocess_stage import run_commands, vision_r1_command
+
+
+class EvalKind:
+    OUTPUTS: ClassVar[dict[str, str]] = {"summary": "summary.json", "table": "summary.md"}
+
+    def inputs(self, stage: Any) -> dict[str, str]:
+        found = {"model": stage.model}
+        found.update({f"benchmark:{b.name or b.kind}": b.path for b in stage.benchmarks})
+        return found
+
+    def plan(self, ctx: StageContext) -> StagePlan:
+        stage = ctx.stage
+        args = ["eval", stage.model, "--out-dir", str(ctx.stage_dir), "--backend", stage.backend]
+        for benchmark in stage.benchmarks:
+            prefix = f"{benchmark.name}:" if benchmark.name else ""
+            args += ["--benchmark", f"{prefix}{benchmark.kind}={benchmark.path}"]
+        args += ["--temperature", str(stage.temperature), "--top-p", str(stage.top_p)]
+        args += ["--max-new-tokens", str(stage.max_new_tokens), "--format-retries", str(stage.format_retries)]
+        args += ["--tensor-parallel-size", str(stage.tensor_parallel_size)]
+        if stage.batch_size:
+            args += ["--batch-size", str(stage.batch_size)]
+        if stage.limit:
+            args += ["--limit", str(stage.limit)]
+        return StagePlan(commands=[Command(vision_r1_command(*args))], config={"stage": stage.model_dump()})
+
+    def run(self, ctx: StageContext, plan: StagePlan, attempt: int) -> dict[str, str]:
+        run_commands(ctx, plan.commands)
+        return outputs_in(ctx.stage_dir, self.OUTPUTS)
