@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from stages.base import Command, StageContext, StagePlan, outputs_in
-from stages.subprocess_stage import run_commands, vision_r1_command
+from stages.base import StageContext
+from stages.subprocess_stage import CliStageKind
 
 
-class EvalKind:
+class EvalKind(CliStageKind):
     OUTPUTS: ClassVar[dict[str, str]] = {"summary": "summary.json", "table": "summary.md"}
 
     def inputs(self, stage: Any) -> dict[str, str]:
@@ -20,7 +20,7 @@ class EvalKind:
         found.update({f"benchmark:{b.name or b.kind}": b.path for b in stage.benchmarks})
         return found
 
-    def plan(self, ctx: StageContext) -> StagePlan:
+    def arguments(self, ctx: StageContext) -> list[str]:
         stage = ctx.stage
         args = ["eval", stage.model, "--out-dir", str(ctx.stage_dir), "--backend", stage.backend]
         for benchmark in stage.benchmarks:
@@ -33,8 +33,4 @@ class EvalKind:
             args += ["--batch-size", str(stage.batch_size)]
         if stage.limit:
             args += ["--limit", str(stage.limit)]
-        return StagePlan(commands=[Command(vision_r1_command(*args))], config={"stage": stage.model_dump()})
-
-    def run(self, ctx: StageContext, plan: StagePlan, attempt: int) -> dict[str, str]:
-        run_commands(ctx, plan.commands)
-        return outputs_in(ctx.stage_dir, self.OUTPUTS)
+        return args

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import ClassVar
 
-from stages.base import Command, StageContext, StagePlan, outputs_in
-from stages.subprocess_stage import fresh_partial, partial_path, publish, run_commands, vision_r1_command
+from stages.base import StageContext
+from stages.subprocess_stage import PublishedCliStageKind, partial_path
 from stages.verl_launch import verify_hf_dir
 
-MODEL = "model"
 
+class TinyModelKind(PublishedCliStageKind):
+    folder = "model"
+    OUTPUTS: ClassVar[dict[str, str]] = {"model": "model"}
 
-class TinyModelKind:
-    OUTPUTS: ClassVar[dict[str, str]] = {"model": MODEL}
+    def arguments(self, ctx: StageContext) -> list[str]:
+        return ["tiny-model", str(partial_path(ctx.stage_dir / self.folder)), "--seed", str(ctx.stage.seed)]
 
-    def inputs(self, stage: Any) -> dict[str, str]:
-        return {}
-
-    def plan(self, ctx: StageContext) -> StagePlan:
-        partial = partial_path(ctx.stage_dir / MODEL)
-        command = Command(vision_r1_command("tiny-model", str(partial), "--seed", str(ctx.stage.seed)))
-        return StagePlan(commands=[command], config={"stage": ctx.stage.model_dump()})
-
-    def run(self, ctx: StageContext, plan: StagePlan, attempt: int) -> dict[str, str]:
-        target = ctx.stage_dir / MODEL
-        partial = fresh_partial(target)
-        run_commands(ctx, plan.commands)
+    def verify(self, partial: Path) -> None:
         verify_hf_dir(partial)
-        publish(partial, target)
-        return outputs_in(ctx.stage_dir, self.OUTPUTS)
