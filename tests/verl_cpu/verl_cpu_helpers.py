@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 from PIL import Image, ImageDraw
 
-from vision_r1.verl_cpu.supervise import RunResult
+from vision_r1.verl_cpu.launch import cpu_env
+from vision_r1.verl_cpu.supervise import RunResult, run_supervised
 
 COLORS = ["red", "blue", "green"]
 
@@ -85,9 +87,27 @@ def write_rl_parquet(path: Path, rows: int = 8) -> Path:
 
 
 def read_metrics(path: Path) -> dict[int, dict[str, float]]:
-    """verl FileLogger jsonl -> {step: metrics}."""
+    """verl FileLogger jsonl -> {step: metrics}; empty if the launch logged nothing."""
+    if not path.is_file():
+        return {}
     return {row["step"]: row["data"] for row in map(json.loads, path.read_text().splitlines()) if row}
 
 
-# launch_verl(command, *, name, metrics_path, timeout_s, stop_when=None) -> RunResult
-Launcher = Callable[..., RunResult]
+def run_on_cpu(
+    command: list[str],
+    *,
+    workdir: Path,
+    name: str,
+    timeout_s: float,
+    stop_when: Callable[[], bool] | None = None,
+) -> RunResult:
+    """Launch `command` on the CPU platform; log to `workdir/name.log`, metrics to `workdir/name.jsonl`."""
+    env = {**os.environ, **cpu_env(), "VERL_FILE_LOGGER_PATH": str(workdir / f"{name}.jsonl")}
+    return run_supervised(
+        command,
+        env=env,
+        log_path=workdir / f"{name}.log",
+        timeout_s=timeout_s,
+        cwd=workdir,
+        stop_when=stop_when,
+    )
