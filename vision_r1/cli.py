@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from vision_r1 import __version__
+from vision_r1.data.cli import app as data_app
 
 app = typer.Typer(
     name="vision-r1",
@@ -64,6 +65,9 @@ def smoke(
         text = smoke_generate(directory, max_new_tokens=max_new_tokens)
     typer.echo(f"question: {SMOKE_QUESTION}")
     typer.echo(f"generated ({max_new_tokens} tokens, random weights): {text!r}")
+
+
+app.add_typer(data_app, name="data")
 
 
 def main() -> None:
