@@ -1,0 +1,129 @@
+"""`map` (VLM-R1 open-vocabulary detection): COCO-style average precision for one image.
+
+An exact re-implementation of pycocotools' bbox evaluation restricted to one image (area range
+"all", at most 100 detections per category, no crowd boxes): per category, detections sorted by
+score are greedily matched to the unmatched ground truth of highest IoU >= t; precision is made
+monotone and read at 101 recall points. AP is averaged over IoU 0.50:0.05:0.95 (or one threshold,
+`extra_info["ap_iou_threshold"]`, e.g. 0.5 for AP50) and over the categories present in the ground
+truth; as in pycocotools, a category that only the prediction mentions does not count. An image
+without ground-truth objects scores 1.0 when nothing is predicted and 0.0 otherwise. Reward: AP
+plus a 0/1 format term. The tests check this module against pycocotools itself.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from vision_r1.rewards.boxes import Box, iou, pixel_scale, scaled, truth_objects
+from vision_r1.rewards.detection import Detection, parse_detections
+from vision_r1.rewards.labels import normalize_label
+from vision_r1.rewards.result import reward_result
+from vision_r1.rewards.tags import has_strict_format
+
+# pycocotools' own grids (np.linspace values, so recall comparisons agree bit for bit)
+COCO_IOU_THRESHOLDS: list[float] = np.linspace(0.5, 0.95, 10).tolist()
+RECALL_POINTS: list[float] = np.linspace(0.0, 1.0, 101).tolist()
+MAX_DETECTIONS_PER_CATEGORY = 100
+_EPSILON = float(np.spacing(1))
+_ONE_CATEGORY = ""
+
+
+def _interpolated_precision(is_match: Sequence[bool], truth_count: int) -> float:
+    """Mean precision at the 101 recall points, precision made non-increasing first."""
+    recall, precision = [], []
+    true_positives = false_positives = 0
+    for matched in is_match:
+        true_positives += matched
+        false_positives += not matched
+        recall.append(true_positives / truth_count)
+        precision.append(true_positives / (true_positives + false_positives + _EPSILON))
+    for index in range(len(precision) - 1, 0, -1):
+        precision[index - 1] = max(precision[index - 1], precision[index])
+    total = 0.0
+    for point in RECALL_POINTS:
+        index = bisect_left(recall, point)
+        if index == len(precision):
+            break  # recall never reaches this point, nor any later one
+        total += precision[index]
+    return total / len(RECALL_POINTS)
+
+
+def _category_ap(
+    scored: list[tuple[Box, float]], truths: list[Box], thresholds: Sequence[float]
+) -> list[float]:
+    """AP of one category at each IoU threshold."""
+    order = sorted(range(len(scored)), key=lambda index: -scored[index][1])[:MAX_DETECTIONS_PER_CATEGORY]
+    overlaps = [[iou(scored[d][0], truth) for truth in truths] for d in order]
+    per_threshold = []
+    for threshold in thresholds:
+        taken = [False] * len(truths)
+        is_match = []
+        for row in overlaps:
+            best, best_iou = -1, min(float(threshold), 1 - 1e-10)
+            for index, overlap in enumerate(row):
+                if not taken[index] and overlap >= best_iou:
+                    best, best_iou = index, overlap
+            if best >= 0:
+                taken[best] = True
+            is_match.append(best >= 0)
+        per_threshold.append(_interpolated_precision(is_match, len(truths)))
+    return per_threshold
+
+
+def average_precision_by_threshold(
+    detections: Sequence[Detection],
+    truths: Sequence[tuple[Box, str | None]],
+    thresholds: Sequence[float] = COCO_IOU_THRESHOLDS,
+) -> list[float]:
+    """AP of one image at each IoU threshold, averaged over ground-truth categories."""
+    if not truths:
+        return [0.0 if detections else 1.0] * len(thresholds)
+    labelled = any(label is not None for _, label in truths)
+
+    def category(label: str | None) -> str | None:
+        if not labelled:
+            return _ONE_CATEGORY
+        return None if label is None else normalize_label(label)
+
+    truths_by_category: dict[str | None, list[Box]] = {}
+    for box, label in truths:
+        truths_by_category.setdefault(category(label), []).append(box)
+    per_category = []
+    for key, category_truths in truths_by_category.items():
+        scored = [
+            (d.box, 1.0 if d.confidence is None else d.confidence)
+            for d in detections
+            if category(d.label) == key
+        ]
+        per_category.append(_category_ap(scored, category_truths, thresholds))
+    return [sum(values) / len(values) for values in zip(*per_category, strict=True)]
+
+
+def image_average_precision(
+    detections: Sequence[Detection],
+    truths: Sequence[tuple[Box, str | None]],
+    thresholds: Sequence[float] = COCO_IOU_THRESHOLDS,
+) -> float:
+    """AP of one image's detections (boxes in the ground truth's coordinates)."""
+    per_threshold = average_precision_by_threshold(detections, truths, thresholds)
+    return sum(per_threshold) / len(per_threshold)
+
+
+def map_reward(response: str, ground_truth: Any, extra_info: Mapping[str, Any]) -> dict[str, float]:
+    truths = truth_objects(ground_truth)
+    parsed = parse_detections(response)
+    format_ok = 1.0 if has_strict_format(response) else 0.0
+    if parsed is None:
+        return reward_result(format_ok, format=format_ok, accuracy=0.0)
+    scale = pixel_scale(extra_info)
+    detections = [Detection(scaled(d.box, scale), d.confidence, d.label) for d in parsed]
+    threshold = extra_info.get("ap_iou_threshold")
+    thresholds = COCO_IOU_THRESHOLDS if threshold is None else [float(threshold), 0.5]
+    per_threshold = average_precision_by_threshold(detections, truths, thresholds)
+    precision = sum(per_threshold) / len(per_threshold) if threshold is None else per_threshold[0]
+    ap50 = per_threshold[thresholds.index(0.5)]
+    return reward_result(precision + format_ok, format=format_ok, accuracy=precision, iou=ap50)
