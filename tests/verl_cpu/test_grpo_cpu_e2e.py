@@ -1,6 +1,7 @@
 """verl's own PPO trainer running GRPO on CPU with images, a custom reward, kill + resume, and merge.
 
-One GRPO run is shared by the tests (each launch costs a Ray start-up on a 2-core box): launch A
+The reward is the project's `vision_r1.rewards.compute_score` (HFRRF for these rows). One GRPO run
+is shared by the tests (each launch costs a Ray start-up on a 2-core box): launch A
 is killed right after its first checkpoint, launch B resumes it with `trainer.resume_mode=auto`
 and finishes step 3; the merged step-3 checkpoint must load and generate.
 """
@@ -17,6 +18,7 @@ import torch
 from safetensors.torch import load_file
 from verl_cpu_helpers import read_metrics, run_on_cpu
 
+import vision_r1.rewards
 from vision_r1.tiny_model.smoke import smoke_generate
 from vision_r1.verl_cpu.launch import cpu_ppo_overrides, ppo_command
 from vision_r1.verl_cpu.supervise import RunResult
@@ -26,12 +28,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 TOTAL_STEPS = 3
 ROLLOUT_N = 4
 RESPONSE_LENGTH = 16
-
-REWARD_SOURCE = '''
-def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs):
-    """1 when the ground-truth count appears in the response."""
-    return {"score": float(ground_truth in solution_str), "chars": float(len(solution_str))}
-'''
 
 
 @dataclass(frozen=True)
@@ -44,7 +40,7 @@ class GrpoRun:
     ckpt_dir: Path
 
 
-def _grpo_overrides(model_dir: Path, data: Path, reward_file: Path, ckpt_dir: Path) -> list[str]:
+def _grpo_overrides(model_dir: Path, data: Path, ckpt_dir: Path) -> list[str]:
     return [
         *cpu_ppo_overrides(),
         "algorithm.adv_estimator=grpo",
@@ -59,11 +55,14 @@ def _grpo_overrides(model_dir: Path, data: Path, reward_file: Path, ckpt_dir: Pa
         "actor_rollout_ref.actor.use_kl_loss=True",
         "actor_rollout_ref.actor.kl_loss_type=low_var_kl",
         "actor_rollout_ref.actor.optim.lr=1e-3",
+        # The random tiny model rarely earns a reward, so GRPO advantages are mostly 0; the entropy
+        # bonus guarantees a gradient, making "weights change" a check of the update path itself.
+        "actor_rollout_ref.actor.entropy_coeff=0.01",
         f"actor_rollout_ref.rollout.n={ROLLOUT_N}",
         "actor_rollout_ref.rollout.calculate_log_probs=True",
         f"actor_rollout_ref.rollout.log_prob_micro_batch_size_per_gpu={2 * ROLLOUT_N}",
         f"actor_rollout_ref.ref.log_prob_micro_batch_size_per_gpu={2 * ROLLOUT_N}",
-        f"reward.custom_reward_function.path={reward_file}",
+        f"reward.custom_reward_function.path={Path(vision_r1.rewards.__file__)}",
         "reward.custom_reward_function.name=compute_score",
         f"trainer.total_training_steps={TOTAL_STEPS}",
         "trainer.save_freq=1",
@@ -80,10 +79,8 @@ def _grpo_overrides(model_dir: Path, data: Path, reward_file: Path, ckpt_dir: Pa
 @pytest.fixture(scope="module")
 def grpo_run(tiny_model_dir: Path, rl_parquet: Path, tmp_path_factory: pytest.TempPathFactory) -> GrpoRun:
     work = tmp_path_factory.mktemp("grpo")
-    reward_file = work / "reward.py"
-    reward_file.write_text(REWARD_SOURCE)
     ckpt_dir = work / "ckpt"
-    command = ppo_command(_grpo_overrides(tiny_model_dir, rl_parquet, reward_file, ckpt_dir))
+    command = ppo_command(_grpo_overrides(tiny_model_dir, rl_parquet, ckpt_dir))
     tracker = ckpt_dir / "latest_checkpointed_iteration.txt"
 
     killed = run_on_cpu(

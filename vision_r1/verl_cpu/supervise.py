@@ -58,6 +58,7 @@ def run_supervised(
     timeout_s: float,
     cwd: Path | None = None,
     stop_when: Callable[[], bool] | None = None,
+    poll_s: float = POLL_SECONDS,
 ) -> RunResult:
     """Run `command` to completion (or `timeout_s`, or until `stop_when()` is true); log to `log_path`."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -80,7 +81,7 @@ def run_supervised(
                 if stop_when is not None and stop_when():
                     stopped = True
                     break
-                time.sleep(POLL_SECONDS)
+                time.sleep(poll_s)
         finally:
             # Also reaps grandchildren (Ray daemons, torchrun ranks) a finished run left behind.
             kill_process_group(process.pid, grace_s=0.0 if stopped else GRACE_SECONDS)
