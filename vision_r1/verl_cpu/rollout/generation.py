@@ -85,10 +85,14 @@ def generate_tokens(
     sampling: dict[str, Any],
     max_new_tokens: int,
     images: list[Any] | None = None,
+    image_kwargs: dict[str, Any] | None = None,
     abort: threading.Event | None = None,
     logprobs_mode: str = "processed_logprobs",
 ) -> Generated:
     """Generate up to `max_new_tokens` after `prompt_ids`; stop at EOS (kept, as vLLM does).
+
+    `image_kwargs` are the run's `data.mm_processor_kwargs`, so the pixels match the placeholder
+    count the agent loop expanded with the same settings.
 
     `logprobs_mode` follows verl's rollout config: `processed_logprobs` scores tokens under the
     sampling distribution (temperature, top-k/top-p applied), `raw_logprobs` under the model's
@@ -102,7 +106,7 @@ def generate_tokens(
     inputs: dict[str, Any] = {"input_ids": torch.tensor([prompt_ids], dtype=torch.long)}
     inputs["attention_mask"] = torch.ones_like(inputs["input_ids"])
     if images:
-        vision = image_processor(images=images, return_tensors="pt")
+        vision = image_processor(images=images, return_tensors="pt", **(image_kwargs or {}))
         inputs["pixel_values"] = vision["pixel_values"].to(model.dtype)
         inputs["image_grid_thw"] = vision["image_grid_thw"]
     stopping = StoppingCriteriaList([_StopOnEvent(abort)]) if abort is not None else None

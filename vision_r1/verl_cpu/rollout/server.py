@@ -15,7 +15,6 @@ the running request after its current token and parks (or rejects) new ones unti
 from __future__ import annotations
 
 import asyncio
-import re
 import threading
 from typing import Any
 
@@ -35,11 +34,6 @@ def load_policy(model_path: str, dtype: str) -> tuple[torch.nn.Module, Any]:
     ).eval()
     processor = AutoProcessor.from_pretrained(model_path)
     return model, getattr(processor, "image_processor", None)
-
-
-def _checkpoint_to_model_names(model: torch.nn.Module) -> list[tuple[str, str]]:
-    """transformers' checkpoint-name -> module-name renames (verl sends checkpoint-style names)."""
-    return list(getattr(model, "_checkpoint_conversion_mapping", {}).items())
 
 
 class HFRolloutServer:
@@ -87,12 +81,16 @@ class HFRolloutServer:
         request_id: str,
         image_data: list[Any] | None = None,
         video_data: list[Any] | None = None,
-        **unused: Any,
+        audio_data: list[Any] | None = None,
+        mm_processor_kwargs: dict[str, Any] | None = None,
+        **scheduling_hints: Any,
     ) -> Any:
+        """verl's `generate` (see `vLLMHttpServer.generate`); `priority` and other scheduling hints
+        have no meaning for one-at-a-time serving and are ignored."""
         from verl.workers.rollout.replica import TokenOutput
 
-        if video_data:
-            raise NotImplementedError("hf rollout: video inputs are not supported")
+        if video_data or audio_data:
+            raise NotImplementedError("hf rollout: only image inputs are supported (no video or audio)")
         extra_fields = {"global_steps": self.global_steps}
         aborted = TokenOutput(token_ids=[], log_probs=None, stop_reason="aborted", extra_fields=extra_fields)
         if self._rejecting:
@@ -115,6 +113,7 @@ class HFRolloutServer:
                     sampling,
                     max_new_tokens,
                     images=image_data,
+                    image_kwargs=mm_processor_kwargs,
                     abort=self._abort,
                     logprobs_mode=self.config.logprobs_mode,
                 )
@@ -130,24 +129,18 @@ class HFRolloutServer:
     async def update_weights(
         self, named_tensors: list[tuple[str, torch.Tensor]], global_steps: int | None
     ) -> int:
-        """Load the actor's weights (checkpoint-style names, full tensors); returns how many were set."""
-        renames = _checkpoint_to_model_names(self.model)
+        """Load the actor's full tensors (verl sends the HF state-dict names); returns how many were set."""
         params = self.model.state_dict(keep_vars=True)  # includes tied aliases such as lm_head.weight
         loaded = set()
         async with self._lock:
             with torch.no_grad():
                 for name, tensor in named_tensors:
-                    target = name
-                    for pattern, replacement in renames:
-                        target, count = re.subn(pattern, replacement, target)
-                        if count:
-                            break
-                    if target not in params:
+                    if name not in params:
                         raise KeyError(
                             f"hf rollout: actor sent weight {name!r} the rollout model does not have"
                         )
-                    params[target].copy_(tensor)
-                    loaded.add(target)
+                    params[name].copy_(tensor)
+                    loaded.add(name)
         missing = {name for name, _ in self.model.named_parameters()} - loaded
         if missing:
             raise KeyError(
