@@ -79,7 +79,7 @@ def _server(model_dir: Path) -> HFRolloutServer:
         ignore_eos=True,
         logprobs_mode="processed_logprobs",
     )
-    return HFRolloutServer(config, SimpleNamespace(path=str(model_dir)), replica_rank=0)
+    return HFRolloutServer(config, SimpleNamespace(path=str(model_dir)))
 
 
 def test_server_takes_weight_updates_and_serves_token_outputs(tiny_model_dir: Path) -> None:

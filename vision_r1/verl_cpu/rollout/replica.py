@@ -54,7 +54,7 @@ class HFReplica(RolloutReplica):
                     node_id=node_id, soft=False
                 ),
             )
-            .remote(config=self.config, model_config=self.model_config, replica_rank=self.replica_rank)
+            .remote(config=self.config, model_config=self.model_config)
         )
         await server.ready.remote()  # returns once the policy is loaded
         self.servers = [server]

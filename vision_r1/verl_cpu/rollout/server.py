@@ -39,11 +39,10 @@ def load_policy(model_path: str, dtype: str) -> tuple[torch.nn.Module, Any]:
 class HFRolloutServer:
     """One rollout replica's server: holds the rollout policy and serves token-in-token-out requests."""
 
-    def __init__(self, config: Any, model_config: Any, replica_rank: int) -> None:
+    def __init__(self, config: Any, model_config: Any) -> None:
         from verl.utils.fs import copy_to_local
 
         self.config = config
-        self.replica_rank = replica_rank
         self.global_steps: int | None = None
         model_path = copy_to_local(model_config.path)
         self.model, self.image_processor = load_policy(model_path, config.dtype)
