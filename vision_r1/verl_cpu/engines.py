@@ -13,10 +13,8 @@ is pointed at a variant that never pins.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import ModuleType
-
-from torch.distributed.fsdp import CPUOffloadPolicy
+from typing import Any
 
 from vision_r1.verl_cpu.patching import APPLIED_PATCHES, when_imported
 
@@ -24,17 +22,16 @@ FSDP_BACKENDS = ["fsdp", "fsdp2"]
 CPU_DEVICE = "cpu"
 
 
-@dataclass
-class UnpinnedCPUOffloadPolicy(CPUOffloadPolicy):
-    """`CPUOffloadPolicy` that ignores `pin_memory=True` (pinning requires a CUDA driver)."""
+def unpinned_cpu_offload_policy(pin_memory: bool = False) -> Any:
+    """Stands in for `CPUOffloadPolicy(...)` in the engine module: same policy, never pinned."""
+    from torch.distributed.fsdp import CPUOffloadPolicy
 
-    def __post_init__(self) -> None:
-        self.pin_memory = False
+    return CPUOffloadPolicy(pin_memory=False)
 
 
 def _adapt_fsdp_engine_module(transformer_impl: ModuleType) -> None:
     _register_fsdp_engines(transformer_impl)
-    transformer_impl.CPUOffloadPolicy = UnpinnedCPUOffloadPolicy
+    transformer_impl.CPUOffloadPolicy = unpinned_cpu_offload_policy
     APPLIED_PATCHES["verl.workers.engine.fsdp.transformer_impl.CPUOffloadPolicy"] = (
         "forward-only engines pin offloaded params, which needs CUDA; CPU runs never pin"
     )
@@ -48,6 +45,7 @@ def _register_fsdp_engines(transformer_impl: ModuleType) -> None:
         ("value_model", transformer_impl.FSDPEngineWithValueHead),
     ):
         registered = EngineRegistry._engines.get(model_type, {})
+        # Skip if verl registers CPU itself one day (its registry asserts on duplicates).
         if all(CPU_DEVICE in registered.get(backend, {}) for backend in FSDP_BACKENDS):
             continue
         EngineRegistry.register(model_type=model_type, backend=FSDP_BACKENDS, device=CPU_DEVICE)(engine_cls)

@@ -33,18 +33,19 @@ class RunResult:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def kill_process_group(pid: int, grace_s: float = GRACE_SECONDS) -> None:
-    """SIGTERM the group led by `pid` (skipped when `grace_s` is 0), then SIGKILL what is left."""
+def kill_process_group(process: subprocess.Popen, grace_s: float = GRACE_SECONDS) -> None:
+    """SIGTERM the group `process` leads (skipped when `grace_s` is 0), then SIGKILL what is left."""
     steps = ((signal.SIGTERM, grace_s), (signal.SIGKILL, 0.0)) if grace_s > 0 else ((signal.SIGKILL, 0.0),)
     for sig, wait in steps:
         try:
-            os.killpg(pid, sig)
+            os.killpg(process.pid, sig)
         except ProcessLookupError:
             return
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
+            process.poll()  # reap the leader, or the group never looks empty
             try:
-                os.killpg(pid, 0)
+                os.killpg(process.pid, 0)
             except ProcessLookupError:
                 return
             time.sleep(POLL_SECONDS)
@@ -84,6 +85,6 @@ def run_supervised(
                 time.sleep(poll_s)
         finally:
             # Also reaps grandchildren (Ray daemons, torchrun ranks) a finished run left behind.
-            kill_process_group(process.pid, grace_s=0.0 if stopped else GRACE_SECONDS)
+            kill_process_group(process, grace_s=0.0 if stopped else GRACE_SECONDS)
             process.wait()
     return RunResult(process.returncode, time.monotonic() - start, timed_out, stopped, log_path)
