@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
-from verl_cpu_helpers import Launcher, read_metrics
+from verl_cpu_helpers import read_metrics, run_on_cpu
 
 from vision_r1.verl_cpu.launch import cpu_sft_overrides, sft_command
 
@@ -35,14 +35,12 @@ def _sft_overrides(model_dir: Path, data: Path, ckpt_dir: Path, total_steps: int
 
 
 @pytest.mark.timeout(300)
-def test_sft_trains_checkpoints_and_resumes(
-    tiny_model_dir: Path, sft_parquet: Path, tmp_path: Path, launch_verl: Launcher
-) -> None:
+def test_sft_trains_checkpoints_and_resumes(tiny_model_dir: Path, sft_parquet: Path, tmp_path: Path) -> None:
     ckpt_dir = tmp_path / "ckpt"
-    first = launch_verl(
+    first = run_on_cpu(
         sft_command(_sft_overrides(tiny_model_dir, sft_parquet, ckpt_dir, total_steps=2)),
-        name="sft-first",
-        metrics_path=tmp_path / "first.jsonl",
+        workdir=tmp_path,
+        name="first",
         timeout_s=120,
     )
     assert first.returncode == 0, first.log_tail()
@@ -53,10 +51,10 @@ def test_sft_trains_checkpoints_and_resumes(
     assert (ckpt_dir / "latest_checkpointed_iteration.txt").read_text().strip() == "2"
     assert (ckpt_dir / "global_step_2" / "model_world_size_1_rank_0.pt").is_file()
 
-    resumed = launch_verl(
+    resumed = run_on_cpu(
         sft_command(_sft_overrides(tiny_model_dir, sft_parquet, ckpt_dir, total_steps=3)),
-        name="sft-resume",
-        metrics_path=tmp_path / "resumed.jsonl",
+        workdir=tmp_path,
+        name="resumed",
         timeout_s=120,
     )
     assert resumed.returncode == 0, resumed.log_tail()

@@ -25,7 +25,7 @@ def cpu_platform_selected() -> bool:
 def _activate() -> None:
     from verl.plugin.platform import platform_manager
 
-    from vision_r1.verl_cpu import attention, distributed, engines, resources
+    from vision_r1.verl_cpu import attention, distributed, engines, nested_positions, resources, rollout
     from vision_r1.verl_cpu.platform import CPUPlatform
 
     if (
@@ -36,7 +36,9 @@ def _activate() -> None:
     distributed.install()
     engines.install()
     attention.install()
+    nested_positions.install()
     resources.install()
+    rollout.install()
 
 
 if cpu_platform_selected():

@@ -66,6 +66,43 @@ def cpu_sft_overrides() -> list[str]:
     ]
 
 
+# Ray CPU slots are logical: the TransferQueue controller and storage unit hold one each, the
+# trainer's resource pool one per rank, and short-lived actors need one to be scheduled.
+RAY_CPU_SLOTS = 8
+
+
+def cpu_ppo_overrides() -> list[str]:
+    """Hydra overrides for `python -m verl.trainer.main_ppo` (GRPO/PPO) on CPU, one trainer rank.
+
+    Beyond the SFT ones: the `hf` rollout (transformers `generate`) replaces vLLM/SGLang, one
+    process per replica; one agent-loop worker, one reward worker, one TransferQueue storage unit
+    instead of eight each (every one is a Ray process); a fresh local Ray cluster without the
+    dashboard, whose workers get `cpu_env()` through Ray's runtime env.
+    """
+    ray_env = [
+        f"+ray_kwargs.ray_init.runtime_env.env_vars.{key}='{value}'" for key, value in cpu_env().items()
+    ]
+    return [
+        "trainer.device=cpu",
+        "trainer.nnodes=1",
+        "trainer.n_gpus_per_node=1",
+        "actor_rollout_ref.actor.strategy=fsdp2",
+        "actor_rollout_ref.ref.strategy=fsdp2",
+        "+actor_rollout_ref.model.override_config.attn_implementation=sdpa",
+        "actor_rollout_ref.model.use_remove_padding=True",
+        "actor_rollout_ref.rollout.name=hf",
+        "actor_rollout_ref.rollout.tensor_model_parallel_size=1",
+        "actor_rollout_ref.rollout.agent.num_workers=1",
+        "reward.num_workers=1",
+        "data.dataloader_num_workers=0",
+        "transfer_queue.backend.SimpleStorage.num_data_storage_units=1",
+        f"ray_kwargs.ray_init.num_cpus={RAY_CPU_SLOTS}",
+        "+ray_kwargs.ray_init.include_dashboard=False",
+        "+ray_kwargs.ray_init.address=local",
+        *ray_env,
+    ]
+
+
 def sft_command(overrides: list[str], python: str = sys.executable) -> list[str]:
     """verl's SFT entry point under torchrun, one rank (FSDP on one CPU process)."""
     return [python, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=1",

@@ -2,8 +2,9 @@
 
 A verl launch fans out (torchrun ranks; Ray's GCS, raylet and worker processes), and a stuck run
 on a CPU box otherwise waits forever. The child starts a new session, so one `killpg` on its PID
-ends everything it spawned, whether the run timed out or the caller stops it on purpose (the
-kill-and-resume test stops GRPO right after its first checkpoint).
+ends everything it spawned. A timeout gets SIGTERM, then SIGKILL after a grace period; a stop
+requested through `stop_when` is an immediate SIGKILL, i.e. a crash or preemption, which is what
+the kill-and-resume test needs to simulate.
 """
 
 from __future__ import annotations
@@ -32,17 +33,19 @@ class RunResult:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def kill_process_group(pid: int) -> None:
-    """SIGTERM the group led by `pid`, then SIGKILL whatever is left after a grace period."""
-    for sig, wait in ((signal.SIGTERM, GRACE_SECONDS), (signal.SIGKILL, 0.0)):
+def kill_process_group(process: subprocess.Popen, grace_s: float = GRACE_SECONDS) -> None:
+    """SIGTERM the group `process` leads (skipped when `grace_s` is 0), then SIGKILL what is left."""
+    steps = ((signal.SIGTERM, grace_s), (signal.SIGKILL, 0.0)) if grace_s > 0 else ((signal.SIGKILL, 0.0),)
+    for sig, wait in steps:
         try:
-            os.killpg(pid, sig)
+            os.killpg(process.pid, sig)
         except ProcessLookupError:
             return
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
+            process.poll()  # reap the leader, or the group never looks empty
             try:
-                os.killpg(pid, 0)
+                os.killpg(process.pid, 0)
             except ProcessLookupError:
                 return
             time.sleep(POLL_SECONDS)
@@ -56,6 +59,7 @@ def run_supervised(
     timeout_s: float,
     cwd: Path | None = None,
     stop_when: Callable[[], bool] | None = None,
+    poll_s: float = POLL_SECONDS,
 ) -> RunResult:
     """Run `command` to completion (or `timeout_s`, or until `stop_when()` is true); log to `log_path`."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,9 +82,9 @@ def run_supervised(
                 if stop_when is not None and stop_when():
                     stopped = True
                     break
-                time.sleep(POLL_SECONDS)
+                time.sleep(poll_s)
         finally:
             # Also reaps grandchildren (Ray daemons, torchrun ranks) a finished run left behind.
-            kill_process_group(process.pid)
+            kill_process_group(process, grace_s=0.0 if stopped else GRACE_SECONDS)
             process.wait()
     return RunResult(process.returncode, time.monotonic() - start, timed_out, stopped, log_path)
