@@ -28,7 +28,32 @@ def _prompt_ids(model_dir: Path, image: Image.Image) -> list[int]:
 
 @pytest.fixture(scope="module")
 def policy(tiny_model_dir: Path):
-    return load_policy(str(tiny_model_dir), "float32")
+    model, processor = load_policy(str(tiny_model_dir), "float32")
+    return model, processor.image_processor
+
+
+def test_vision_placeholders_are_never_sampled(policy, tiny_model_dir: Path) -> None:
+    """A sampled <|image_pad|>/<|video_pad|> would break verl's get_rope_index (no image behind it)."""
+    from transformers import AutoProcessor
+
+    model, image_processor = policy
+    tokenizer = AutoProcessor.from_pretrained(tiny_model_dir).tokenizer
+    placeholders = [tokenizer.convert_tokens_to_ids(t) for t in ("<|image_pad|>", "<|video_pad|>")]
+    with torch.no_grad():  # make the placeholders the model's favourite tokens
+        model.lm_head.weight[placeholders] *= 50
+    try:
+        image = smoke_image()
+        prompt = _prompt_ids(tiny_model_dir, image)
+        sampling = {"temperature": 1.0, "top_p": 1.0, "top_k": -1, "ignore_eos": True, "seed": 0}
+        free = generate_tokens(model, image_processor, prompt, sampling, 8, images=[image])
+        banned = generate_tokens(
+            model, image_processor, prompt, sampling, 8, images=[image], banned_token_ids=placeholders
+        )
+    finally:
+        with torch.no_grad():
+            model.lm_head.weight[placeholders] /= 50
+    assert set(free.token_ids) & set(placeholders)  # the test's premise: unbanned, they are sampled
+    assert not set(banned.token_ids) & set(placeholders)
 
 
 def test_greedy_generation_log_probs_match_a_model_forward(policy, tiny_model_dir: Path) -> None:
@@ -116,3 +141,11 @@ def test_server_abort_rejects_until_resumed(tiny_model_dir: Path) -> None:
         assert served.stop_reason == "completed" and len(served.token_ids) == 4
 
     asyncio.run(scenario())
+
+
+def test_server_bans_the_models_vision_placeholders(tiny_model_dir: Path) -> None:
+    from transformers import AutoProcessor
+
+    tokenizer = AutoProcessor.from_pretrained(tiny_model_dir).tokenizer
+    expected = {tokenizer.convert_tokens_to_ids(t) for t in ("<|image_pad|>", "<|video_pad|>")}
+    assert set(_server(tiny_model_dir).banned_token_ids) == expected

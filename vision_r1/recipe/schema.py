@@ -114,8 +114,9 @@ class GrpoStage(VerlStage):
     rollout_batch_size: int = Field(ge=1, description="Prompts per step (data.train_batch_size).")
     mini_batch_size: int = Field(ge=1, description="Prompts per actor update (ppo_mini_batch_size).")
     micro_batch_size_per_gpu: int = Field(1, ge=1)
-    reward: str = Field(
-        description="Reward kind (see vision_r1.rewards); overrides the dataset's per-row kind."
+    reward: str | None = Field(
+        None,
+        description="Reward kind for every row (`vision-r1 rewards kinds`); unset: each row's extra_info.reward.",
     )
     kl_coef: float = Field(0.01, ge=0.0)
     kl_loss_type: str = "low_var_kl"

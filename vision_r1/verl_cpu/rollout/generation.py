@@ -88,6 +88,7 @@ def generate_tokens(
     image_kwargs: dict[str, Any] | None = None,
     abort: threading.Event | None = None,
     logprobs_mode: str = "processed_logprobs",
+    banned_token_ids: list[int] | None = None,
 ) -> Generated:
     """Generate up to `max_new_tokens` after `prompt_ids`; stop at EOS (kept, as vLLM does).
 
@@ -97,6 +98,8 @@ def generate_tokens(
     `logprobs_mode` follows verl's rollout config: `processed_logprobs` scores tokens under the
     sampling distribution (temperature, top-k/top-p applied), `raw_logprobs` under the model's
     logits.
+
+    `banned_token_ids` are never sampled (vision placeholders: see `HFRolloutServer`).
     """
     sampling = dict(sampling)
     want_log_probs = bool(sampling.pop("logprobs", False))
@@ -114,6 +117,7 @@ def generate_tokens(
         **inputs,
         **_generate_kwargs(sampling, max_new_tokens),
         stopping_criteria=stopping,
+        suppress_tokens=banned_token_ids or None,
         return_dict_in_generate=True,
         output_scores=want_log_probs and logprobs_mode == "processed_logprobs",
         output_logits=want_log_probs and logprobs_mode == "raw_logprobs",

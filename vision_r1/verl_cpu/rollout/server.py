@@ -24,7 +24,7 @@ from vision_r1.verl_cpu.rollout.generation import generate_tokens
 
 
 def load_policy(model_path: str, dtype: str) -> tuple[torch.nn.Module, Any]:
-    """The HF model (vision-language if the config has a vision tower) and its image processor."""
+    """The HF model (vision-language if the config has a vision tower) and its processor."""
     from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForImageTextToText, AutoProcessor
 
     config = AutoConfig.from_pretrained(model_path)
@@ -32,8 +32,7 @@ def load_policy(model_path: str, dtype: str) -> tuple[torch.nn.Module, Any]:
     model = model_cls.from_pretrained(
         model_path, dtype=getattr(torch, dtype), attn_implementation="sdpa"
     ).eval()
-    processor = AutoProcessor.from_pretrained(model_path)
-    return model, getattr(processor, "image_processor", None)
+    return model, AutoProcessor.from_pretrained(model_path)
 
 
 class HFRolloutServer:
@@ -45,7 +44,13 @@ class HFRolloutServer:
         self.config = config
         self.global_steps: int | None = None
         model_path = copy_to_local(model_config.path)
-        self.model, self.image_processor = load_policy(model_path, config.dtype)
+        from verl.workers.rollout.utils import get_vision_placeholder_token_ids
+
+        self.model, processor = load_policy(model_path, config.dtype)
+        self.image_processor = getattr(processor, "image_processor", None)
+        # As verl's vLLM server does (vllm_async_server.py: banned_token_ids): a sampled
+        # <|image_pad|>/<|video_pad|> has no image behind it and breaks get_rope_index downstream.
+        self.banned_token_ids = get_vision_placeholder_token_ids(processor)
         self.max_model_len = config.max_model_len or config.prompt_length + config.response_length
         self._lock = asyncio.Lock()  # one request (or weight update) at a time
         self._open = asyncio.Event()  # closed between abort_all_requests and resume_generation
@@ -115,6 +120,7 @@ class HFRolloutServer:
                     image_kwargs=mm_processor_kwargs,
                     abort=self._abort,
                     logprobs_mode=self.config.logprobs_mode,
+                    banned_token_ids=self.banned_token_ids,
                 )
             finally:
                 self._running_request = None
