@@ -68,6 +68,7 @@ def smoke(
 
 
 app.add_typer(data_app, name="data")
+app.add_typer(__import__("vision_r1.rewards.cli", fromlist=["app"]).app, name="rewards")
 
 
 def main() -> None:

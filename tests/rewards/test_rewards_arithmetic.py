@@ -94,19 +94,22 @@ def test_same_expression(first: str, second: str, same: bool | None) -> None:
 
 
 @pytest.mark.parametrize(
-    ("first", "second", "shown_same"),
+    ("first", "second", "same"),
     [
         ("y = 3 + 2x", "y=2x+3", True),
         ("2x - y + 3 = 0", "y=2x+3", True),
         ("x^2-4=0", "(x-2)(x+2)=0", True),
-        ("y=2x-3", "y=2x+3", False),
-        ("\\frac{1}{x}=2", "x=\\frac{1}{2}", False),  # equivalent, but not shown here: sympy decides
-        ("y=2x", "2x", False),
-        ("a=b=c", "a=b=c", False),
+        ("y=2x-3", "y=2x+3", False),  # both isolate y: the right sides decide
+        ("y=x^2", "y=(x+1)^2", False),
+        ("2x - y - 3 = 0", "y=2x+3", None),  # not proportional, not both explicit: sympy decides
+        ("\\frac{1}{x}=2", "x=\\frac{1}{2}", None),  # equivalent, but not proportional
+        ("y=\\sin x", "y=\\sin x", None),
+        ("y=2x", "2x", None),
+        ("a=b=c", "a=b=c", None),
     ],
 )
-def test_same_equation(first: str, second: str, shown_same: bool) -> None:
-    assert same_equation(first, second) is shown_same
+def test_same_equation(first: str, second: str, same: bool | None) -> None:
+    assert same_equation(first, second) is same
 
 
 def test_equation_answers() -> None:

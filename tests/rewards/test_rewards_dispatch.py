@@ -85,3 +85,19 @@ def test_run_wide_kwargs_and_verl_extra_keys() -> None:
     info = {"num_turns": None, "rollout_reward_scores": {}}
     assert compute_score("x", GOOD, "5", info, reward="r1v")["score"] == 1.0
     assert compute_score("x", WRONG, "5", {"reward": "math"}, reward="hfrrf")["score"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("truth", "answer", "score"),
+    [
+        ('"5"', "5", 1.0),  # a JSON string
+        ('["5", "five"]', "five", 1.0),  # a JSON list of strings: any of them
+        ("[1, 2]", "[1,2]", 1.0),  # a literal interval / pair, not a list of answers
+        ("[1, 2]", "1", 0.0),
+        (5, "5", 1.0),
+        (0.5, "\\frac{1}{2}", 1.0),
+    ],
+)
+def test_ground_truth_forms_for_math(truth: object, answer: str, score: float) -> None:
+    response = f"<think>t</think><answer>{answer}</answer>"
+    assert compute_score("geometry3k", response, truth)["score"] == score

@@ -21,13 +21,9 @@ pytestmark = pytest.mark.slow
 T = "<think>I look at the figure and reason step by step.</think>\n"
 ROWS = [
     # data_source, response, ground truth, extra_info, expected score
-    (
-        "hiyouga/geometry3k",
-        T + "<answer> Final Answer:\\frac{\\sqrt{2}}{2} </answer>",
-        "\\sqrt{2}/2",
-        {},
-        1.0,
-    ),
+    # an interval: only the symbolic judge settles it, so it runs in the reward worker's thread
+    ("hiyouga/geometry3k", T + "<answer> Final Answer:[0,\\infty) </answer>", "[0, \\infty)", {}, 1.0),
+    ("geometry3k", T + "<answer> Final Answer:\\frac{\\sqrt{2}}{2} </answer>", "\\sqrt{2}/2", {}, 1.0),
     ("geometry3k", "Final Answer: 12", "12", {}, 0.0),
     ("mathvista_testmini", T + "<answer>(B) 30°</answer>", "30°", {"choices": ["15°", "30°", "45°"]}, 1.0),
     ("anything", T + "<answer>7</answer>", "8", {"reward": "r1v"}, 0.5),
@@ -153,7 +149,7 @@ def test_naive_reward_manager_scores_a_decoded_batch(verl_config, batch, tiny_mo
     extra = output["reward_extra_info"]
     assert set(extra) == set(REWARD_KEYS)
     assert all(len(values) == len(ROWS) for values in extra.values())
-    assert extra["accuracy"][:3] == [1.0, 1.0, 1.0]  # the unformatted second row is still correct
+    assert extra["accuracy"][:4] == [1.0, 1.0, 1.0, 1.0]  # the unformatted third row is still correct
 
 
 @pytest.mark.e2e
@@ -170,4 +166,4 @@ def test_reward_loop_in_ray_workers(verl_config, batch) -> None:
         ray.shutdown()
     assert torch.equal(scored.batch["rm_scores"], _expected_rewards(batch))
     assert set(scored.meta_info["reward_extra_keys"]) == set(REWARD_KEYS)
-    assert scored.non_tensor_batch["iou"].tolist()[4] == pytest.approx(1.0)
+    assert scored.non_tensor_batch["iou"].tolist()[5] == pytest.approx(1.0)

@@ -5,8 +5,9 @@ Most symbolic-looking math answers are constants or polynomials. Evaluating them
 small recursive-descent reader (never `eval`), settles `\\frac{\\sqrt3}{2}` against
 `\\dfrac{\\sqrt{3}}{2}` in microseconds, and `(x+3)^2` against `x^2+6x+9` by comparing both at a few
 fixed points (two rational expressions that agree at several generic points are the same; one
-that differs anywhere is not). A sympy round trip takes milliseconds (tens for an equation), so
-only sets, intervals, functions and equations not shown equal here go to the symbolic judge. Anything the reader does not understand
+that differs anywhere is not); equations likewise when their form allows. A sympy round trip
+takes milliseconds (tens for an equation), so only sets, intervals, functions and equations
+this cannot settle go to the symbolic judge. Anything the reader does not understand
 gives None.
 """
 
@@ -58,22 +59,31 @@ def same_expression(first: str, second: str) -> bool | None:
     return True
 
 
-def same_equation(first: str, second: str) -> bool:
-    """True when both are single equations whose sides' differences are proportional at every test
-    point (`y = 3 + 2x` and `2x - y + 3 = 0`). False means "not shown here", never "different":
-    equations can be equivalent without being proportional (`1/x = 2` and `x = 1/2`)."""
+def same_equation(first: str, second: str) -> bool | None:
+    """Whether two single equations are the same; None when that is not clear without sympy.
+
+    Same when the differences of their sides are proportional at every test point
+    (`y = 3 + 2x` and `2x - y + 3 = 0`). When both isolate the same letter (`y = ...`), they are
+    the same exactly when the other sides are (`y = 2x - 3` is not `y = 2x + 3`). Anything else
+    is left to sympy: equations can be equivalent without being proportional (`1/x = 2`, `x = 1/2`).
+    """
     if first.count("=") != 1 or second.count("=") != 1:
-        return False
+        return None
+    first_left, first_right = (side.strip() for side in first.split("="))
+    second_left, second_right = (side.strip() for side in second.split("="))
+    isolated = first_left == second_left and len(first_left) == 1 and first_left.isalpha()
+    if isolated and first_left not in first_right + second_right:
+        return same_expression(first_right, second_right)
     ratios = []
     for point in _POINTS:
-        values = [_value(side, point) for side in (*first.split("="), *second.split("="))]
+        values = [_value(side, point) for side in (first_left, first_right, second_left, second_right)]
         if any(value is None for value in values):
-            return False
+            return None
         first_difference, second_difference = values[0] - values[1], values[2] - values[3]
         if first_difference == 0 or second_difference == 0:
-            return False
+            return None
         ratios.append(first_difference / second_difference)
-    return all(math.isclose(ratio, ratios[0], rel_tol=1e-9) for ratio in ratios)
+    return True if all(math.isclose(ratio, ratios[0], rel_tol=1e-9) for ratio in ratios) else None
 
 
 def _value(text: str, letters: Mapping[str, float]) -> float | None:

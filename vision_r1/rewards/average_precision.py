@@ -12,11 +12,10 @@ plus a 0/1 format term. The tests check this module against pycocotools itself.
 
 from __future__ import annotations
 
+import sys
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from typing import Any
-
-import numpy as np
 
 from vision_r1.rewards.boxes import Box, iou, pixel_scale, scaled, truth_objects
 from vision_r1.rewards.detection import Detection, parse_detections
@@ -24,11 +23,18 @@ from vision_r1.rewards.labels import normalize_label
 from vision_r1.rewards.result import reward_result
 from vision_r1.rewards.tags import has_strict_format
 
-# pycocotools' own grids (np.linspace values, so recall comparisons agree bit for bit)
-COCO_IOU_THRESHOLDS: list[float] = np.linspace(0.5, 0.95, 10).tolist()
-RECALL_POINTS: list[float] = np.linspace(0.0, 1.0, 101).tolist()
+
+def _linspace(start: float, stop: float, count: int) -> list[float]:
+    """numpy.linspace's values bit for bit (i * step + start, last = stop), without numpy."""
+    step = (stop - start) / (count - 1)
+    return [index * step + start for index in range(count - 1)] + [stop]
+
+
+# pycocotools' own grids, so that recall comparisons agree with it exactly
+COCO_IOU_THRESHOLDS = _linspace(0.5, 0.95, 10)
+RECALL_POINTS = _linspace(0.0, 1.0, 101)
 MAX_DETECTIONS_PER_CATEGORY = 100
-_EPSILON = float(np.spacing(1))
+_EPSILON = sys.float_info.epsilon  # numpy.spacing(1), which pycocotools adds to precision denominators
 _ONE_CATEGORY = ""
 
 
@@ -114,6 +120,7 @@ def image_average_precision(
 
 
 def map_reward(response: str, ground_truth: Any, extra_info: Mapping[str, Any]) -> dict[str, float]:
+    """COCO AP (or AP at one IoU threshold) of the predicted boxes, plus a 0/1 format term."""
     truths = truth_objects(ground_truth)
     parsed = parse_detections(response)
     format_ok = 1.0 if has_strict_format(response) else 0.0

@@ -82,6 +82,7 @@ def by_confidence(detections: list[Detection]) -> list[Detection]:
 
 
 def detection_reward(response: str, ground_truth: Any, extra_info: Mapping[str, Any]) -> dict[str, float]:
+    """Visual-RFT's IoU reward + confidence reward + format (at most 3)."""
     truths = [box for box, _ in truth_objects(ground_truth)]
     parsed = parse_detections(response)
     format_ok = 1.0 if has_strict_format(response) else 0.0

@@ -2,9 +2,9 @@
 
 Judging is ordered cheapest first: normalized string equality, multiple-choice letters and option
 text, then numbers (units, percent, degrees, tolerance), constant LaTeX expressions and
-polynomial identities evaluated in-process (`arithmetic`). Only what those cannot read
-(equations, sets, intervals, functions) goes to symbolic equivalence (math-verify, then
-mathruler), under a hard per-call time limit in a child process (see `symbolic`).
+polynomial and equation identities evaluated in-process (`arithmetic`). Only what those cannot
+settle (sets, intervals, functions, some equations) goes to symbolic equivalence (math-verify,
+then mathruler), under a hard per-call time limit in a child process (see `symbolic`).
 """
 
 from __future__ import annotations
@@ -167,8 +167,9 @@ def _values_match(predicted: str, truth: str, time_limit_s: float) -> bool:
     same = same_expression(predicted, truth)
     if same is not None:
         return same
-    if same_equation(predicted, truth):
-        return True
+    same = same_equation(predicted, truth)
+    if same is not None:
+        return same
     verdict = symbolic_verdict(predicted.strip(), truth.strip(), time_limit_s)
     if verdict.equal:
         return True
