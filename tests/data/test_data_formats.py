@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -109,7 +110,7 @@ def test_question_with_its_own_image_tags_is_kept() -> None:
         ({"images": []}, "images", "no image"),
         ({"reward": "bleu"}, "extra_info.reward", "unknown reward kind"),
         ({"reward": "iou", "answer": "[0, 0, 60, 10]", "coordinate_space": "pixel"}, "answer", "outside"),
-        ({"reward": "iou", "answer": "[5, 5, 2, 9]", "coordinate_space": "pixel"}, "answer", "outside"),
+        ({"reward": "iou", "answer": "[5, 5, 2, 9]", "coordinate_space": "pixel"}, "answer", "inverted"),
         (
             {"reward": "detection", "answer": "[[0, 0, 1, 2, 3]]", "coordinate_space": "pixel"},
             "answer",
@@ -201,3 +202,27 @@ def test_streaming_writer_uses_small_row_groups_and_keeps_partial_files(tmp_path
         raise RuntimeError("interrupted")
     assert not failing.exists()
     assert pq.read_table(partial_path(failing)).num_rows == 70
+
+
+def test_export_sharegpt_for_llama_factory(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from vision_r1.cli import app
+
+    rows = [
+        single_turn_sft_row("How many?", [png(), png(color="blue")], "Two.", "Final Answer: 2"),
+        single_turn_sft_row("Colour?", [png(color="green")], "Green.", "Final Answer: green"),
+    ]
+    write_sft_parquet(rows, tmp_path / "sft.parquet")
+    result = CliRunner().invoke(
+        app,
+        ["data", "export-sharegpt", str(tmp_path / "sft.parquet"), str(tmp_path / "lf"), "--name", "mine"],
+    )
+    assert result.exit_code == 0, result.output
+    records = json.loads((tmp_path / "lf" / "mine.json").read_text())
+    assert [r["messages"] for r in records] == [row["messages"] for row in rows]
+    assert records[0]["images"] == ["images/00000000_0.png", "images/00000000_1.png"]
+    assert (tmp_path / "lf" / records[1]["images"][0]).read_bytes() == rows[1]["images"][0]["bytes"]
+    info = json.loads((tmp_path / "lf" / "dataset_info.json").read_text())
+    assert info["mine"]["formatting"] == "sharegpt" and info["mine"]["file_name"] == "mine.json"
+    assert info["mine"]["columns"] == {"messages": "messages", "images": "images"}

@@ -51,6 +51,7 @@ class Example:
     choices: list[str] | None = None
     coordinate_space: str | None = None
     model_input_size: tuple[int, int] | None = None
+    # (width, height) per image, filled by `decode_all` only: a size here means the image decodes.
     image_sizes: list[tuple[int, int]] = field(default_factory=list)
 
     @property
@@ -114,7 +115,9 @@ def check_boxes(example: Example) -> None:
     width, height = coordinate_limits(example)
     for box in parse_boxes(example.answer, example.reward):
         x1, y1, x2, y2 = box
-        if not (0 <= x1 < x2 <= width and 0 <= y1 < y2 <= height):
+        if not (x1 < x2 and y1 < y2):
+            raise RowError("answer", f"box {box} is empty or inverted (need x1 < x2 and y1 < y2)")
+        if not (x1 >= 0 and x2 <= width and y1 >= 0 and y2 <= height):
             raise RowError(
                 "answer", f"box {box} outside the {width:g}x{height:g} {example.coordinate_space} frame"
             )
@@ -128,7 +131,8 @@ def validate_example(example: Example) -> Example:
         )
     if not example.images:
         raise RowError("images", "no image")
-    example.image_sizes = decode_all(example.images)
+    if len(example.image_sizes) != len(example.images):  # sizes set by decode_all already mean "decodes"
+        example.image_sizes = decode_all(example.images)
     if not example.question.replace(IMAGE_TAG, "").strip():
         raise RowError("question", "empty question")
     check_image_tags(example.question, len(example.images), "question")

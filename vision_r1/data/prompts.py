@@ -96,6 +96,12 @@ def describe_coordinates(space: str, size: tuple[int, int]) -> str:
     raise ValueError(f"unknown coordinate space {space!r}; expected one of {COORDINATE_SPACES}")
 
 
+def box_instruction(space: str, size: tuple[int, int], multiple: bool) -> str:
+    """The sentence appended to a source's own box question, so it states our coordinate space."""
+    what = "every box" if multiple else "the bounding box"
+    return f" Give {what} as [x1, y1, x2, y2] {describe_coordinates(space, size)}."
+
+
 def rec_question(expression: str, space: str, size: tuple[int, int]) -> str:
     """Referring-expression question: one box, `[x1, y1, x2, y2]`."""
     return (

@@ -1,0 +1,434 @@
+"""Converters: each source format from small fixture files written here, good rows and bad rows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import datasets
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from vision_r1.cli import app
+from vision_r1.data import iter_rows
+from vision_r1.data.convert.boxes import BoxTarget, ResizePolicy
+from vision_r1.data.convert.coco import COCO_OVD_BASE, COCO_OVD_NOVEL
+from vision_r1.data.convert.json_stream import JsonFileError, iter_json_records
+
+runner = CliRunner()
+
+
+def save_png(path: Path, size: tuple[int, int] = (64, 48), color: str = "red") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, color).save(path)
+    return path
+
+
+def convert(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["data", "convert", *args])
+    return result.exit_code, result.output
+
+
+def rejected(out: Path) -> list[dict]:
+    path = out.with_name(out.name + ".rejected.jsonl")
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_json_array_streams_records_across_chunk_boundaries(tmp_path: Path, monkeypatch) -> None:
+    import vision_r1.data.convert.json_stream as json_stream
+
+    monkeypatch.setattr(json_stream, "CHUNK", 16)  # force records to straddle many reads
+    records = [{"id": i, "text": "x" * (i * 7), "nested": {"a": [1, 2, {"b": "]"}]}} for i in range(40)]
+    (tmp_path / "a.json").write_text(json.dumps(records, indent=1))
+    assert [record for _, record in iter_json_records(tmp_path / "a.json")] == records
+    (tmp_path / "b.jsonl").write_text("\n".join(json.dumps(r) for r in records[:3]) + "\n\n")
+    assert [row for row, _ in iter_json_records(tmp_path / "b.jsonl")] == [0, 1, 2]
+    (tmp_path / "bad.json").write_text('[{"a": 1}, {"a": ')
+    with pytest.raises(JsonFileError, match="record 1"):
+        list(iter_json_records(tmp_path / "bad.json"))
+    (tmp_path / "obj.json").write_text('{"a": 1}')
+    with pytest.raises(JsonFileError, match="expected a JSON array"):
+        list(iter_json_records(tmp_path / "obj.json"))
+
+
+def geometry_records(tmp_path: Path, container: str) -> list[dict]:
+    """Two good rows, then: missing image file, undecodable image, empty question, missing answer.
+
+    Images are given the way each container holds them: HF `{bytes, path}` structs in parquet and
+    HF dirs, relative paths in JSONL."""
+    save_png(tmp_path / "imgs" / "a.png")
+    save_png(tmp_path / "imgs" / "inline.png", (30, 20), "blue")
+    (tmp_path / "imgs" / "garbage.png").write_bytes(b"garbage")
+    names = ["inline.png", "a.png", "missing.png", "garbage.png", "a.png", "a.png"]
+    questions = ["<image>Find x.", "Find y.", "Find z.", "Find w.", "", "Find v."]
+    answers = ["3", "\\frac{1}{2}", "1", "1", "1", None]
+    records = []
+    for name, question, answer in zip(names, questions, answers, strict=True):
+        if container == "jsonl":
+            image = f"imgs/{name}"
+        elif name == "inline.png":
+            image = {"bytes": (tmp_path / "imgs" / name).read_bytes(), "path": None}
+        else:
+            image = {"bytes": None, "path": f"imgs/{name}"}
+        records.append({"images": [image], "problem": question, "answer": answer})
+    return records
+
+
+@pytest.mark.parametrize("container", ["parquet", "jsonl", "hf_dir"])
+def test_geometry3k_from_each_container(tmp_path: Path, container: str) -> None:
+    records = geometry_records(tmp_path, container)
+    if container == "parquet":
+        source = tmp_path / "g.parquet"
+        datasets.Dataset.from_list(records).to_parquet(source)
+    elif container == "jsonl":
+        source = tmp_path / "g.jsonl"
+        source.write_text("\n".join(json.dumps(record) for record in records) + "\n")
+    else:
+        # save_to_disk embeds image files, so only rows whose image exists can be stored this way.
+        source = tmp_path / "hf"
+        features = datasets.Features(
+            {
+                "images": datasets.List(datasets.Image()),
+                "problem": datasets.Value("string"),
+                "answer": datasets.Value("string"),
+            }
+        )
+        stored = [
+            {
+                **r,
+                "images": [
+                    i if i["bytes"] else {"bytes": None, "path": str(tmp_path / i["path"])}
+                    for i in r["images"]
+                ],
+            }
+            for r in records[:2] + records[4:]
+        ]
+        datasets.DatasetDict({"train": datasets.Dataset.from_list(stored, features=features)}).save_to_disk(
+            source
+        )
+    out = tmp_path / "rl.parquet"
+    code, output = convert(str(source), str(out), "--from", "geometry3k", "--image-root", str(tmp_path))
+    assert code == 0, output
+    rows = list(iter_rows(out))
+    assert [r["extra_info"]["answer"] for r in rows] == ["3", "\\frac{1}{2}"]
+    assert (
+        rows[0]["prompt"][0]["content"] == "<image>Find x."
+        and rows[1]["prompt"][0]["content"] == "<image>Find y."
+    )
+    assert rows[0]["extra_info"]["image_size"] == [30, 20] and rows[1]["extra_info"]["image_size"] == [64, 48]
+    assert all(r["extra_info"]["reward"] == "hfrrf" and r["data_source"] == "geometry3k" for r in rows)
+    fields = sorted((r["row"], r["field"]) for r in rejected(out))
+    if container == "hf_dir":
+        assert fields == [(2, "question"), (3, "answer")]
+    else:
+        assert fields == [(2, "images"), (3, "images"), (4, "question"), (5, "answer")]
+        assert "4 skipped" in output
+
+
+def test_geometry3k_strict_stops_and_keeps_partial(tmp_path: Path) -> None:
+    source = tmp_path / "g.jsonl"
+    save_png(tmp_path / "a.png")
+    lines = [{"images": ["a.png"], "problem": "Q", "answer": "1"}] * 2 + [
+        {"images": ["nope.png"], "problem": "Q", "answer": "1"}
+    ]
+    source.write_text("\n".join(json.dumps(line) for line in lines))
+    out = tmp_path / "rl.parquet"
+    code, output = convert(str(source), str(out), "--from", "geometry3k", "--strict")
+    assert code == 1
+    assert f"{source}: row 2: field 'images'" in output and "nope.png" in output
+    assert not out.exists() and (tmp_path / "rl.parquet.partial").exists()
+
+
+def test_geometry3k_to_coldstart_table(tmp_path: Path) -> None:
+    save_png(tmp_path / "a.png")
+    source = tmp_path / "g.json"
+    source.write_text(json.dumps([{"image": "a.png", "problem": "Q?", "answer": "B", "choices": ["1", "2"]}]))
+    out = tmp_path / "cs.parquet"
+    assert convert(str(source), str(out), "--from", "geometry3k", "--to", "coldstart")[0] == 0
+    (row,) = iter_rows(out)
+    assert (row["question"], row["answer"], row["choices"]) == ("Q?", "B", ["1", "2"])
+
+
+def test_sharegpt_both_schemas_to_sft(tmp_path: Path) -> None:
+    save_png(tmp_path / "root" / "x.png")
+    save_png(tmp_path / "root" / "y.png", color="green")
+    records = [
+        {
+            "id": "llava-1",
+            "image": "x.png",
+            "conversations": [
+                {"from": "human", "value": "<image>\nWhat colour?"},
+                {"from": "gpt", "value": "<think> red </think><answer> Final Answer:red </answer>"},
+            ],
+        },
+        {
+            "images": ["x.png", "y.png"],
+            "conversations": [
+                {"role": "user", "content": "Compare the images."},
+                {
+                    "role": "assistant",
+                    "content": "<think>one red one green</think><answer>different</answer>",
+                },
+            ],
+        },
+        {
+            "image": "x.png",
+            "conversations": [
+                {"from": "human", "value": "<image><image>two?"},
+                {"from": "gpt", "value": "a"},
+            ],
+        },
+        {
+            "image": "x.png",
+            "conversations": [
+                {"from": "human", "value": "no format"},
+                {"from": "gpt", "value": "plain answer"},
+            ],
+        },
+    ]
+    source = tmp_path / "cold.json"
+    source.write_text(json.dumps(records))
+    out = tmp_path / "sft.parquet"
+    code, output = convert(
+        str(source), str(out), "--from", "sharegpt", "--image-root", str(tmp_path / "root")
+    )
+    assert code == 0, output
+    rows = list(iter_rows(out))
+    assert len(rows) == 3
+    assert rows[0]["messages"][0] == {"role": "user", "content": "<image>\nWhat colour?"}
+    assert rows[1]["messages"][0]["content"] == "<image><image>Compare the images."
+    assert len(rows[1]["images"]) == 2
+    assert rejected(out) == [
+        {"file": str(source), "row": 2, "field": "messages", "reason": "2 <image> tag(s) but 1 image(s)"}
+    ]
+    strict_format = tmp_path / "sft_fmt.parquet"
+    convert(
+        str(source),
+        str(strict_format),
+        "--from",
+        "sharegpt",
+        "--image-root",
+        str(tmp_path / "root"),
+        "--require-format",
+    )
+    assert len(list(iter_rows(strict_format))) == 2
+    assert {r["row"] for r in rejected(strict_format)} == {2, 3}
+
+
+def test_vlm_r1_files_folders_and_reward_methods(tmp_path: Path) -> None:
+    save_png(tmp_path / "f1" / "a.png", (640, 480))
+    save_png(tmp_path / "f2" / "b.png", (100, 100))
+    file1 = tmp_path / "rec.jsonl"
+    file1.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {
+                    "id": 1,
+                    "image": "a.png",
+                    "conversations": [
+                        {"from": "human", "value": "<image>Please provide the bounding box of: the dog"},
+                        {"from": "gpt", "value": '<answer>{"bbox_2d": [64, 48, 320, 240]}</answer>'},
+                    ],
+                },
+                {
+                    "id": 2,
+                    "image": "a.png",
+                    "conversations": [
+                        {"from": "human", "value": "<image>box?"},
+                        {"from": "gpt", "value": "[1, 2, 900, 3]"},
+                    ],
+                },
+            ]
+        )
+    )
+    file2 = tmp_path / "qa.jsonl"
+    file2.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {
+                    "id": 3,
+                    "image": ["b.png"],
+                    "conversations": [
+                        {"from": "human", "value": "<image>How many?"},
+                        {"from": "gpt", "value": "3"},
+                    ],
+                },
+                {
+                    "id": 4,
+                    "image": "b.png",
+                    "accu_reward_method": "mcq",
+                    "conversations": [
+                        {"from": "human", "value": "<image>Pick A or B"},
+                        {"from": "gpt", "value": "<answer>B</answer>"},
+                    ],
+                },
+                {
+                    "id": 5,
+                    "image": "b.png",
+                    "accu_reward_method": "llm",
+                    "conversations": [{"from": "human", "value": "x"}, {"from": "gpt", "value": "y"}],
+                },
+            ]
+        )
+    )
+    out = tmp_path / "rl.parquet"
+    code, output = convert(
+        f"{file1}:{file2}", str(out), "--from", "vlm-r1", "--image-root", f"{tmp_path / 'f1'}:{tmp_path / 'f2'}",
+        "--reward-method", "iou:default", "--max-pixels", str(320 * 252),
+    )  # fmt: skip
+    assert code == 0, output
+    rows = {r["extra_info"]["id"]: r for r in iter_rows(out)}
+    assert set(rows) == {"1", "3", "4"}
+    rec = rows["1"]["extra_info"]
+    assert rec["reward"] == "iou" and rec["coordinate_space"] == "model_input"
+    assert rec["image_size"] == [640, 480] and rec["model_input_size"] == [308, 224]
+    assert json.loads(rows["1"]["reward_model"]["ground_truth"]) == [31, 22, 154, 112]
+    assert "[x1, y1, x2, y2]" in rec["question"] and "308x224" in rec["question"]
+    assert (rows["3"]["extra_info"]["reward"], rows["3"]["reward_model"]["ground_truth"]) == ("r1v", "3")
+    assert rows["4"]["reward_model"]["ground_truth"] == "B"
+    reasons = {r["row"]: r for r in rejected(out)}
+    assert reasons[1]["field"] == "answer" and reasons[1]["file"] == str(file1)
+    assert reasons[2]["field"] == "accu_reward_method" and "llm" in reasons[2]["reason"]
+    code, output = convert(str(file1), str(out), "--from", "vlm-r1", "--image-root", f"{tmp_path}:{tmp_path}")
+    assert code == 1 and "one folder" in output
+
+
+def test_visual_rft_classification_and_detection(tmp_path: Path) -> None:
+    save_png(tmp_path / "flower.png", (200, 100))
+    records = [
+        {
+            "image_path": "flower.png",
+            "problem": "What species is this flower?",
+            "solution": "<answer>daisy</answer>",
+        },
+        {
+            "image_path": "flower.png",
+            "problem": "Detect all daisies.",
+            "solution": "<answer>[{'Position': [100, 200, 500, 600], 'Confidence': 1}]</answer>",
+        },
+        {
+            "image_path": "flower.png",
+            "problem": "Detect all roses.",
+            "solution": "<answer>No Objects</answer>",
+        },
+    ]
+    (tmp_path / "rft.json").write_text(json.dumps(records))
+    out = tmp_path / "rl.parquet"
+    code, output = convert(
+        str(tmp_path / "rft.json"), str(out), "--from", "visual-rft", "--coordinate-space", "pixel"
+    )
+    assert code == 0, output
+    rows = list(iter_rows(out))
+    assert (rows[0]["extra_info"]["reward"], rows[0]["reward_model"]["ground_truth"]) == (
+        "classification",
+        "daisy",
+    )
+    assert rows[0]["ability"] == "classification" and rows[0]["data_source"] == "visual_rft/classification"
+    assert json.loads(rows[1]["reward_model"]["ground_truth"]) == [[20, 20, 100, 60]]
+    assert (
+        rows[1]["extra_info"]["reward"] == "detection"
+        and "200x100 image" in rows[1]["extra_info"]["question"]
+    )
+    assert rows[2]["reward_model"]["ground_truth"] == "[]"
+
+
+def test_refcoco_records_xywh_one_row_per_expression(tmp_path: Path) -> None:
+    save_png(tmp_path / "coco" / "img1.jpg", (100, 80))
+    records = [
+        {
+            "image": "img1.jpg",
+            "sentences": [{"sent": "the left cat"}, {"sent": "cat on the left"}],
+            "bbox": [10, 20, 30, 40],
+            "ref_id": 7,
+        },
+        {"file_name": "img1.jpg", "expression": "the sky", "bbox": [90, 70, 30, 30], "ref_id": 8},
+        {"file_name": "img1.jpg", "bbox": [1, 1, 2, 2]},
+    ]
+    (tmp_path / "refs.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    out = tmp_path / "rec.parquet"
+    code, output = convert(
+        str(tmp_path / "refs.jsonl"), str(out), "--from", "refcoco", "--image-root", str(tmp_path / "coco"),
+        "--box-format", "xywh", "--coordinate-space", "norm1000", "--reward", "giou",
+    )  # fmt: skip
+    assert code == 0, output
+    rows = list(iter_rows(out))
+    assert [r["extra_info"]["id"] for r in rows] == ["7-0", "7-1"]
+    assert json.loads(rows[0]["reward_model"]["ground_truth"]) == [100, 250, 400, 750]
+    assert rows[0]["extra_info"]["question"].startswith("Locate the left cat in the image.")
+    assert "0 to 1000" in rows[0]["extra_info"]["question"] and rows[0]["extra_info"]["reward"] == "giou"
+    assert {(r["row"], r["field"]) for r in rejected(out)} == {(1, "answer"), (2, "expression")}
+
+
+def test_coco_category_rows_with_ovd_split_and_negatives(tmp_path: Path) -> None:
+    assert (
+        len(COCO_OVD_BASE) == 48
+        and len(COCO_OVD_NOVEL) == 17
+        and not set(COCO_OVD_BASE) & set(COCO_OVD_NOVEL)
+    )
+    save_png(tmp_path / "images" / "1.jpg", (200, 100))
+    save_png(tmp_path / "images" / "2.jpg", (50, 50))
+    annotations = {
+        "images": [
+            {"id": 1, "file_name": "1.jpg", "width": 200, "height": 100},
+            {"id": 2, "file_name": "2.jpg", "width": 60, "height": 50},
+        ],
+        "categories": [{"id": 1, "name": "person"}, {"id": 2, "name": "cat"}, {"id": 3, "name": "car"}],
+        "annotations": [
+            {"image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 30], "iscrowd": 0},
+            {"image_id": 1, "category_id": 1, "bbox": [50, 10, 20, 30], "iscrowd": 0},
+            {"image_id": 1, "category_id": 1, "bbox": [0, 0, 200, 100], "iscrowd": 1},
+            {"image_id": 1, "category_id": 2, "bbox": [100, 50, 40, 40], "iscrowd": 0},
+            {"image_id": 2, "category_id": 1, "bbox": [0, 0, 10, 10], "iscrowd": 0},
+        ],
+    }
+    (tmp_path / "instances.json").write_text(json.dumps(annotations))
+    out = tmp_path / "base.parquet"
+    code, output = convert(
+        str(tmp_path / "instances.json"), str(out), "--from", "coco", "--image-root", str(tmp_path / "images"),
+        "--categories", "base", "--negatives", "1", "--coordinate-space", "pixel",
+    )  # fmt: skip
+    assert code == 0, output
+    rows = list(iter_rows(out))
+    by_category = {r["extra_info"]["id"]: json.loads(r["reward_model"]["ground_truth"]) for r in rows}
+    assert by_category == {"coco-1-person": [[10, 10, 30, 40], [50, 10, 70, 40]], "coco-1-car": []}
+    assert "Detect every person" in rows[0]["extra_info"]["question"]
+    assert [(r["row"], r["field"]) for r in rejected(out)] == [(1, "images"), (1, "images")]
+    novel = tmp_path / "novel.parquet"
+    convert(
+        str(tmp_path / "instances.json"),
+        str(novel),
+        "--from",
+        "coco",
+        "--image-root",
+        str(tmp_path / "images"),
+        "--categories",
+        "novel",
+    )
+    (cat_row,) = iter_rows(novel)
+    assert cat_row["extra_info"]["id"] == "coco-1-cat" and cat_row["extra_info"]["model_input_size"] == [
+        196,
+        112,
+    ]
+
+
+def test_model_input_frame_follows_the_processor(tiny_model_dir: Path) -> None:
+    from qwen_vl_utils import fetch_image
+    from transformers import AutoProcessor
+
+    tiny = ResizePolicy.from_processor_dir(tiny_model_dir)
+    assert (tiny.factor, tiny.min_pixels, tiny.max_pixels) == (28, 4 * 28 * 28, 64 * 28 * 28)
+    image_processor = AutoProcessor.from_pretrained(tiny_model_dir).image_processor
+    for size in [(640, 480), (100, 37), (1000, 1000), (50, 50), (224, 224)]:
+        seen = fetch_image({"image": Image.new("RGB", size)})  # what verl's RLHFDataset hands the processor
+        _, grid_h, grid_w = image_processor(images=[seen], return_tensors="pt")["image_grid_thw"][0].tolist()
+        assert tiny.model_input_size(*size) == (grid_w * 14, grid_h * 14), size
+    assert ResizePolicy().model_input_size(640, 480) == (644, 476)
+    assert BoxTarget("model_input", tiny).convert([64, 48, 640, 480], (640, 480)) == [25, 17, 252, 168]
+
+
+def test_unknown_format_is_rejected(tmp_path: Path) -> None:
+    code, output = convert(str(tmp_path), str(tmp_path / "o.parquet"), "--from", "csv")
+    assert code != 0 and "unknown format" in output
