@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from stages.base import StageContext
+from stages.dataset_check import check_stage_dataset
 from stages.verl_launch import python_module
 from stages.verl_training import VerlTrainingKind
 from vision_r1.rewards.dispatch import REWARD_OVERRIDE
@@ -73,6 +74,11 @@ class GrpoKind(VerlTrainingKind):
 
     def launcher(self, ctx: StageContext) -> list[str]:
         return python_module("verl.trainer.main_ppo", [])
+
+    def check_dataset(self, ctx: StageContext) -> None:
+        stage = ctx.stage
+        length = stage.max_prompt_length + stage.max_response_length
+        check_stage_dataset(stage.dataset, "rl", stage.model, stage.max_prompt_length, length)
 
     def validate(self, overrides: list[str]) -> None:
         validate_ppo(overrides)

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from stages.base import StageContext
+from stages.dataset_check import check_stage_dataset
 from stages.verl_training import VerlTrainingKind
 from vision_r1.verl_config import SFT_CONFIG, validate_sft
 
@@ -57,6 +58,10 @@ class SftKind(VerlTrainingKind):
         else:
             torchrun += ["--standalone", "--nnodes=1"]
         return [*torchrun, "-m", "verl.trainer.sft_trainer"]
+
+    def check_dataset(self, ctx: StageContext) -> None:
+        stage = ctx.stage
+        check_stage_dataset(stage.dataset, "sft", stage.model, stage.max_length, stage.max_length)
 
     def validate(self, overrides: list[str]) -> None:
         validate_sft(overrides)

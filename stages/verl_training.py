@@ -64,6 +64,10 @@ class VerlTrainingKind(ABC):
     def shard_dir(self, checkpoint_dir: Path, step: int) -> Path:
         """Provided by each verl stage kind."""
 
+    @abstractmethod
+    def check_dataset(self, ctx: StageContext) -> None:
+        """Fail before launch when the stage's dataset does not pass the data check."""
+
     def expected_steps(self, ctx: StageContext) -> int | None:
         return getattr(ctx.stage, "steps", None)
 
@@ -104,6 +108,7 @@ class VerlTrainingKind(ABC):
         checkpoint_dir = ctx.stage_dir / CHECKPOINTS
         step = self._finished_step(ctx)
         if step is None:
+            self.check_dataset(ctx)
             metrics = metrics_file(ctx, attempt)
             metrics.parent.mkdir(parents=True, exist_ok=True)
             for command in plan.commands:
