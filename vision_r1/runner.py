@@ -117,8 +117,14 @@ class Runner:
         plans = self.plan_all(stages)
         kinds = {stage.name: stage.kind for stage in self.recipe.stages}
         state = RunState.open(self.run_dir, self.recipe.model_dump(mode="json"), kinds)
+        # Reset every forced stage before the first runs: if this run is interrupted, the stages it
+        # has not reached yet stay pending instead of looking finished with stale inputs.
         for stage in stages:
-            self._run_stage(state, stage, plans[stage.name], forced=stage.name in forced)
+            if stage.name in forced:
+                self._stop_leftovers(state, stage)
+                self._set_aside(state, stage)
+        for stage in stages:
+            self._run_stage(state, stage, plans[stage.name])
         self.console.print(f"[green]run {self.recipe.name} finished[/]: {self.run_dir}")
         return state
 
@@ -135,12 +141,12 @@ class Runner:
                 marks.setdefault(str(self.run_dir / stage.name / path), record.fingerprint or "pending")
         return marks
 
-    def _run_stage(self, state: RunState, stage: StageBase, plan: StagePlan, forced: bool) -> None:
+    def _run_stage(self, state: RunState, stage: StageBase, plan: StagePlan) -> None:
         kind = kind_of(stage.kind)
         record = state.stages[stage.name]
         inputs = kind.inputs(stage)
         fingerprint = stage_fingerprint(plan.config, inputs, self._upstream_fingerprints(state))
-        if record.status == "done" and not forced:
+        if record.status == "done":
             if record.fingerprint == fingerprint:
                 self.console.print(f"[dim]skip {stage.name}: done[/]")
                 return
@@ -149,8 +155,6 @@ class Runner:
                 f"re-run it and what follows with --from {stage.name}"
             )
         self._stop_leftovers(state, stage)
-        if forced:
-            self._set_aside(state, stage)
         self._check_inputs(stage, inputs)
         ctx = self.context(stage)
         ctx.on_start = lambda pgid: state.launched(stage.name, pgid)

@@ -13,7 +13,7 @@ from vision_r1.data.parquet_io import write_rows
 from vision_r1.data.sft_format import SFT_SCHEMA, single_turn_sft_row
 from vision_r1.recipe.loader import load_recipe
 from vision_r1.run_state import RunState
-from vision_r1.runner import Runner, RunError, Selection
+from vision_r1.runner import RunError, Runner, Selection
 from vision_r1.tiny_model.smoke import smoke_image
 
 

@@ -57,29 +57,17 @@ def user_prompt(question: str, has_image: bool) -> list[dict[str, str]]:
 def image_bytes_from(value: Any, where: str, base_dirs: tuple[Path, ...] = ()) -> bytes:
     """Bytes of an image given as bytes, a `{"bytes": ..., "path": ...}` struct or a file path.
 
-    Parquet exports of HF datasets store images as structs whose `bytes` may be empty when only the
-    `path` is kept, so both are tried. Relative paths are tried under each of `base_dirs` in turn
-    (releases differ in whether the zip unpacks into `images/`). `where` names file/row/field.
+    Benchmarks accept exactly the image forms the dataset converters accept, so this reads through
+    the converters' reader (relative paths are tried under each of `base_dirs`: releases differ in
+    whether the zip unpacks into `images/`). `where` names file/row/field in the error.
     """
-    if isinstance(value, bytes | bytearray):
-        return bytes(value)
-    if isinstance(value, dict):
-        if value.get("bytes"):
-            return bytes(value["bytes"])
-        if value.get("path"):
-            return image_bytes_from(value["path"], where, base_dirs)
-        raise BenchmarkFormatError(f"{where}: image struct has neither 'bytes' nor 'path'")
-    if isinstance(value, str) and value:
-        path = Path(value)
-        candidates = [path] if path.is_absolute() or not base_dirs else [base / path for base in base_dirs]
-        for candidate in candidates:
-            if candidate.is_file():
-                return candidate.read_bytes()
-        shown = ", ".join(str(c) for c in candidates)
-        raise BenchmarkFormatError(f"{where}: image file not found (looked at {shown})")
-    raise BenchmarkFormatError(
-        f"{where}: expected image bytes, a {{bytes, path}} struct or a path, got {value!r:.80}"
-    )
+    from vision_r1.data.convert.sources import image_bytes
+    from vision_r1.data.example import RowError
+
+    try:
+        return image_bytes(value, list(base_dirs))
+    except RowError as error:
+        raise BenchmarkFormatError(f"{where}: {error.reason}") from None
 
 
 def decode_image(data: bytes) -> Image.Image:

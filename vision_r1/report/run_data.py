@@ -120,18 +120,24 @@ def _load_stage(run_dir: Path, name: str, entry: dict[str, Any], notes: list[str
     )
     if (directory / "metrics").is_dir():
         stage.metrics = read_metrics(directory / "metrics")
-    if (directory / "stats.json").is_file():
-        stage.cold_start_stats = _read_json(
-            directory / "stats.json", notes, f"stage {name}'s funnel is left out"
-        )
-    if (directory / "summary.json").is_file():
-        summary = _read_json(directory / "summary.json", notes, f"stage {name}'s results are left out")
+    stats_path = _declared(outputs, "stats", directory / "stats.json")
+    if stats_path.is_file():
+        stage.cold_start_stats = _read_json(stats_path, notes, f"stage {name}'s funnel is left out")
+    summary_path = _declared(outputs, "summary", directory / "summary.json")
+    if summary_path.is_file():
+        summary = _read_json(summary_path, notes, f"stage {name}'s results are left out")
         stage.eval_summary = summary if summary and isinstance(summary.get("benchmarks"), dict) else None
     if not stage.kind:
         stage.kind = _guess_kind(stage)
     if stage.kind in ("sft", "grpo") and not stage.metrics and stage.status != "pending":
         notes.append(f"stage {name}: no training metrics in {directory / 'metrics'}.")
     return stage
+
+
+def _declared(outputs: dict[str, Any], key: str, default: Path) -> Path:
+    """A stage's output as state.json records it (the runner's layout), else the conventional place."""
+    value = outputs.get(key)
+    return Path(value) if isinstance(value, str) else default
 
 
 def _guess_kind(stage: StageData) -> str:

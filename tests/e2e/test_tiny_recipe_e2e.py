@@ -1,0 +1,116 @@
+"""The README's main job for real: `vision-r1 run recipes/tiny.yaml` on CPU through verl, end to end.
+
+One run dir goes through: a run killed (SIGKILL) during the last GRPO stage's merge, the resume
+(only the merge is redone, then eval), a re-run that does nothing, `--from` a middle stage that
+redoes only the tail, and `vision-r1 report` on the real outputs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from vision_r1.run_state import RunState
+from vision_r1.run_status import last_metrics
+
+RECIPE = Path(__file__).resolve().parents[2] / "recipes" / "tiny.yaml"
+RUN_TIMEOUT = 1500
+GRPO = {"grpo_32": (32, 8), "grpo_64": (64, 4), "grpo_128": (128, 2)}
+
+
+def vision_r1(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "vision_r1.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+
+
+def kill_during_merge(run_dir: Path, stage: str) -> None:
+    """Start the run and SIGKILL it as soon as `stage` has finished training (its merge is next)."""
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "vision_r1.cli", "run", str(RECIPE), f"run_dir={run_dir}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    marker = run_dir / stage / "training_done.json"
+    deadline = time.monotonic() + RUN_TIMEOUT
+    try:
+        while not marker.exists():
+            assert runner.poll() is None, f"the run ended (code {runner.returncode}) before {stage} trained"
+            assert time.monotonic() < deadline, "timed out waiting for training to finish"
+            time.sleep(0.05)
+        runner.send_signal(signal.SIGKILL)
+        runner.wait(timeout=60)
+    finally:
+        if runner.poll() is None:
+            os.killpg(runner.pid, signal.SIGKILL)
+            runner.wait()
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+@pytest.mark.timeout(3 * RUN_TIMEOUT)
+def test_tiny_recipe_end_to_end_with_kill_resume_noop_and_from(tmp_path: Path) -> None:
+    run_dir = tmp_path / "tiny"
+    kill_during_merge(run_dir, "grpo_128")
+    state = RunState.load(run_dir)
+    assert state.stages["grpo_64"].status == "done"
+    assert state.stages["grpo_128"].status == "running"  # what a hard kill leaves behind
+    assert not (run_dir / "grpo_128" / "model").exists()
+
+    resumed = vision_r1("run", str(RECIPE), f"run_dir={run_dir}")
+    assert resumed.returncode == 0, resumed.stdout[-4000:] + resumed.stderr[-4000:]
+    log = (run_dir / "grpo_128" / "log.txt").read_text()
+    assert log.count("-m verl.trainer.main_ppo") == 1  # training was not repeated ...
+    assert log.count("-m verl.model_merger") >= 1  # ... only the merge
+    state = RunState.load(run_dir)
+    assert all(state.stages[name].status == "done" for name in state.order)
+
+    # Every hand-off is a loadable HF model; PTST lengths and group sizes reached verl.
+    for name, (length, group) in GRPO.items():
+        step, metrics = last_metrics(run_dir / name)
+        assert step == 2
+        assert 0 < metrics["response_length/max"] <= length
+        assert metrics["actor/pg_loss"] == metrics["actor/pg_loss"]  # finite, not NaN
+        overrides = state.stages[name].config["overrides"]
+        assert f"actor_rollout_ref.rollout.n={group}" in overrides
+        assert (run_dir / name / "model" / "model.safetensors").is_file()
+    summary = json.loads((run_dir / "eval" / "summary.json").read_text())
+    assert summary["benchmarks"]["synth_val"]["items"] == 8
+
+    before = {p: p.stat().st_mtime_ns for p in run_dir.rglob("*") if p.is_file() and p.name != "state.json"}
+    again = vision_r1("run", str(RECIPE), f"run_dir={run_dir}")
+    assert again.returncode == 0
+    assert again.stdout.count("skip ") == len(state.order)
+    assert {p: p.stat().st_mtime_ns for p in before} == before
+
+    tail = vision_r1("run", str(RECIPE), f"run_dir={run_dir}", "--from", "grpo_128")
+    assert tail.returncode == 0, tail.stdout[-4000:] + tail.stderr[-4000:]
+    state = RunState.load(run_dir)
+    assert state.stages["grpo_64"].attempts == 1 and state.stages["grpo_128"].attempts == 1
+    assert state.stages["eval"].status == "done"
+    assert (run_dir / "grpo_128.previous" / "model").is_dir()
+    untouched = [p for p in before if "/grpo_128/" not in str(p) and "/eval/" not in str(p)]
+    assert all(p.stat().st_mtime_ns == before[p] for p in untouched)
+
+    report = vision_r1("report", str(run_dir))
+    assert report.returncode == 0, report.stderr
+    page = (run_dir / "report" / "report.html").read_text()
+    for section in (
+        "Response length across GRPO stages",
+        "Cold start: cold_start",
+        "Training curves: grpo_64",
+    ):
+        assert section in page
+    assert page.count("data:image/png;base64,") >= 5
