@@ -82,6 +82,9 @@ class VerlTrainingKind(ABC):
             f"trainer.experiment_name={stage.name}",
             "trainer.logger=[console,file]",
             f"trainer.nnodes={ctx.resources.nnodes}",
+            # Hydra's run dir defaults to ./outputs/<date>/<time> under the caller's cwd; keep its
+            # resolved config and log with the stage instead.
+            f"hydra.run.dir={ctx.stage_dir / 'hydra'}",
         ]
         cli = route_cli_overrides(ctx.verl_args, top_level_keys(self.config_name))
         # Later overrides win in Hydra: ours, then the device's, then the recipe's, then the command line's.

@@ -25,7 +25,7 @@ def test_synth_rl_set_loads_in_rlhf_dataset(tmp_path: Path, processor) -> None:
     config = OmegaConf.create(
         {
             "max_prompt_length": 1024,
-            "filter_overlong_prompts_workers": 1,
+            "filter_overlong_prompts_workers": 0,  # no forked pool after torch (see cpu_ppo_overrides)
             "cache_dir": str(tmp_path / "cache"),
         }
     )

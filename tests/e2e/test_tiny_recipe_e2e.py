@@ -61,7 +61,10 @@ def kill_during_merge(run_dir: Path, stage: str) -> None:
 @pytest.mark.e2e
 @pytest.mark.slow
 @pytest.mark.timeout(3 * RUN_TIMEOUT)
-def test_tiny_recipe_end_to_end_with_kill_resume_noop_and_from(tmp_path: Path) -> None:
+def test_tiny_recipe_end_to_end_with_kill_resume_noop_and_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # what verl or Hydra might write beside the caller shows up here
     run_dir = tmp_path / "tiny"
     kill_during_merge(run_dir, "grpo_128")
     state = RunState.load(run_dir)
@@ -114,3 +117,4 @@ def test_tiny_recipe_end_to_end_with_kill_resume_noop_and_from(tmp_path: Path) -
     ):
         assert section in page
     assert page.count("data:image/png;base64,") >= 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny"]  # nothing left outside the run dir

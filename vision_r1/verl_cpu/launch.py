@@ -77,7 +77,9 @@ def cpu_ppo_overrides() -> list[str]:
     Beyond the SFT ones: the `hf` rollout (transformers `generate`) replaces vLLM/SGLang, one
     process per replica; one agent-loop worker, one reward worker, one TransferQueue storage unit
     instead of eight each (every one is a Ray process); a fresh local Ray cluster without the
-    dashboard, whose workers get `cpu_env()` through Ray's runtime env.
+    dashboard, whose workers get `cpu_env()` through Ray's runtime env. The overlong-prompt filter
+    runs in the driver: verl's default forks a `datasets` pool after torch has started its threads,
+    which can hang on a small host.
     """
     ray_env = [
         f"+ray_kwargs.ray_init.runtime_env.env_vars.{key}='{value}'" for key, value in cpu_env().items()
@@ -95,6 +97,7 @@ def cpu_ppo_overrides() -> list[str]:
         "actor_rollout_ref.rollout.agent.num_workers=1",
         "reward.num_workers=1",
         "data.dataloader_num_workers=0",
+        "data.filter_overlong_prompts_workers=0",
         "transfer_queue.backend.SimpleStorage.num_data_storage_units=1",
         f"ray_kwargs.ray_init.num_cpus={RAY_CPU_SLOTS}",
         "+ray_kwargs.ray_init.include_dashboard=False",
