@@ -25,13 +25,14 @@ from vision_r1.verl_cpu.patching import APPLIED_PATCHES
 import verl.workers.engine_workers
 from verl.workers.engine import EngineRegistry
 from verl.workers.rollout.replica import get_rollout_replica_class
-report = {"registered": "cpu" in PlatformRegistry.registered_names()}
+import verl.utils.tensordict_utils
+report = {"registered": "cpu" in PlatformRegistry.registered_names(), "patches": sorted(APPLIED_PATCHES)}
 if report["registered"]:
     report.update(
         device=device.get_device_name(), device_id=device.get_device_id(), backend=device.get_nccl_backend(),
         ray_resource=device.get_resource_name(),
         engine=EngineRegistry.get_engine_cls("language_model", "fsdp2").__name__,
-        replica=get_rollout_replica_class("hf").__name__, patches=sorted(APPLIED_PATCHES),
+        replica=get_rollout_replica_class("hf").__name__,
     )
 print("PROBE" + json.dumps(report))
 """
@@ -50,8 +51,11 @@ def _probe(platform: str | None) -> dict:
 
 
 @pytest.mark.slow
-def test_plugin_is_inert_unless_the_cpu_platform_is_selected() -> None:
-    assert _probe(None) == {"registered": False}
+def test_off_cpu_the_plugin_only_repairs_position_ids() -> None:
+    assert _probe(None) == {
+        "registered": False,
+        "patches": ["verl.utils.tensordict_utils.maybe_fix_3d_position_ids"],
+    }
 
 
 @pytest.mark.slow
@@ -64,6 +68,7 @@ def test_cpu_platform_resolves_verl_devices_engines_and_rollout() -> None:
     assert report["replica"] == "HFReplica"
     assert "verl.utils.distributed.initialize_global_process_group_ray" in report["patches"]
     assert "verl.workers.engine.fsdp.transformer_impl.CPUOffloadPolicy" in report["patches"]
+    assert "verl.utils.tensordict_utils.maybe_fix_3d_position_ids" in report["patches"]
 
 
 def _reference_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:

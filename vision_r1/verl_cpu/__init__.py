@@ -1,9 +1,11 @@
 """verl on CPU: a verl plugin that lets verl's own SFT and PPO/GRPO trainers run without a GPU.
 
 verl imports this package in every process (`import verl` loads the `verl.plugins` entry point,
-or `VERL_USE_EXTERNAL_MODULES=vision_r1.verl_cpu`). It does nothing unless the process runs with
-`VERL_PLATFORM=cpu`; then it registers the `cpu` platform and applies the CPU adaptations, each in
-its own module naming the verl code it answers to. verl swallows plugin import errors at debug
+or `VERL_USE_EXTERNAL_MODULES=vision_r1.verl_cpu`). On every platform it repairs one verl 0.9.1 bug
+that is not about the device (equal-length batches of Qwen2.5-VL position ids, `nested_positions`),
+so GPU runs get the fix too. Everything else waits for `VERL_PLATFORM=cpu`: then it registers the
+`cpu` platform and applies the CPU adaptations, each in its own module naming the verl code it
+answers to. verl swallows plugin import errors at debug
 level, so a failure here is printed to stderr before it propagates: a CPU run must never silently
 fall back to verl's `nvidia` default.
 """
@@ -25,7 +27,7 @@ def cpu_platform_selected() -> bool:
 def _activate() -> None:
     from verl.plugin.platform import platform_manager
 
-    from vision_r1.verl_cpu import attention, distributed, engines, nested_positions, resources, rollout
+    from vision_r1.verl_cpu import attention, distributed, engines, resources, rollout
     from vision_r1.verl_cpu.platform import CPUPlatform
 
     if (
@@ -36,11 +38,17 @@ def _activate() -> None:
     distributed.install()
     engines.install()
     attention.install()
-    nested_positions.install()
     resources.install()
     rollout.install()
 
 
+def _fix_verl() -> None:
+    from vision_r1.verl_cpu import nested_positions
+
+    nested_positions.install()
+
+
+_fix_verl()
 if cpu_platform_selected():
     try:
         _activate()

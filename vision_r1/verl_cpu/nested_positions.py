@@ -7,8 +7,10 @@ every sample has the same length it picks the first one (`_ragged_idx == 1`, com
 `(j, seq_len)`). `verl/utils/tensordict_utils.py::maybe_fix_3d_position_ids` then sets
 `_ragged_idx = 2` unconditionally, which reinterprets the buffer and crashes the forward with a
 rotary-embedding shape mismatch. Tiny CPU runs hit this every time all responses reach the length
-limit. The replacement rebuilds such a tensor along the sequence dimension first (the upstream fix
-is the same two lines in verl); the GPU path has the same latent bug.
+limit; on GPU a micro-batch of equal prompt lengths whose responses all hit `max_response_length`
+(common in the 4K PTST stage) does the same. The replacement rebuilds such a tensor along the
+sequence dimension first. Nothing here depends on the device, so the plugin installs it on every
+platform (the `when_imported` hook costs nothing in processes that never load the module).
 """
 
 from __future__ import annotations
