@@ -15,7 +15,13 @@ from rich.table import Table
 
 from data_pipeline.filters import Verdict
 from data_pipeline.steps import STEP_NAMES
-from data_pipeline.text_metrics import REFLECTIVE_WORDS, count_tokens, percentiles, reflective_counts
+from data_pipeline.text_metrics import (
+    REFLECTIVE_WORDS,
+    count_tokens,
+    histogram,
+    percentiles,
+    reflective_counts,
+)
 
 
 class StatsCollector:
@@ -80,6 +86,14 @@ class StatsCollector:
             "thinking_tokens": {
                 "kept": percentiles(self.thinking_kept),
                 "all": percentiles(self.thinking_all),
+            },
+            "length_histograms": {
+                name: bins
+                for name, bins in (
+                    ("thinking tokens (kept)", histogram(self.thinking_kept)),
+                    ("thinking tokens (all)", histogram(self.thinking_all)),
+                )
+                if bins
             },
             "reflective_words_per_1k_tokens": self.reflective_rates(),
             "thinking_sources": dict(sorted(self.sources.items())),

@@ -60,3 +60,21 @@ def percentiles(values: list[int], points: tuple[int, ...] = (10, 50, 90, 99)) -
     result["mean"] = sum(ordered) / len(ordered)
     result["max"] = float(ordered[-1])
     return result
+
+
+def histogram(values: list[int], max_bins: int = 30) -> dict[str, list[float]]:
+    """Equal-width bins over [min, max] as `{edges, counts}` (len(edges) == len(counts) + 1).
+
+    `stats.json` keeps bins rather than one length per sample so it stays small for paper-sized
+    runs (200K samples) while the report can still draw the distribution. Empty input gives {}.
+    """
+    if not values:
+        return {}
+    low, high = min(values), max(values)
+    bins = max(1, min(max_bins, high - low + 1))
+    width = (high - low + 1) / bins  # token counts are integers: the last edge is max + 1
+    counts = [0] * bins
+    for value in values:
+        counts[min(bins - 1, int((value - low) / width))] += 1
+    edges = [low + index * width for index in range(bins)] + [float(high + 1)]
+    return {"edges": [float(edge) for edge in edges], "counts": [float(count) for count in counts]}

@@ -75,6 +75,9 @@ def test_strict_run_keeps_consistent_samples_rewritten_with_images(
     expected_wait = 1000.0 * 4 / sum(count_tokens(t) for t in thinking)
     assert stats["reflective_words_per_1k_tokens"]["wait"] == pytest.approx(expected_wait)
     assert stats["thinking_tokens"]["kept"]["max"] == max(count_tokens(t) for t in thinking)
+    kept_bins = stats["length_histograms"]["thinking tokens (kept)"]
+    assert sum(kept_bins["counts"]) == len(rows) and len(kept_bins["edges"]) == len(kept_bins["counts"]) + 1
+    assert sum(stats["length_histograms"]["thinking tokens (all)"]["counts"]) == 6  # 4 kept + 2 rejected
 
     decisions = [json.loads(line) for line in outputs.decisions_path.read_text().splitlines()]
     assert [d["status"] for d in decisions] == ["kept"] * 4 + ["rejected"] * 2

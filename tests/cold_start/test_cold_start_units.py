@@ -23,6 +23,8 @@ from data_pipeline.inputs import InputError, count_and_check_ids, iter_samples
 from data_pipeline.journal import Journal, JournalError, request_key
 from data_pipeline.protocol import parse_completion, request_from_payload, request_payload
 from data_pipeline.templates import TemplateError, builtin_template_names, load_template
+from data_pipeline.text_metrics import histogram
+from vision_r1.report.plots import length_histograms
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -246,3 +248,15 @@ def test_input_table_errors_name_file_row_and_field(tmp_path: Path) -> None:
     pq.write_table(pq.read_table(good).drop(["choices"]), tmp_path / "narrow.parquet")
     with pytest.raises(InputError, match=r"missing column\(s\) \['choices'\]"):
         count_and_check_ids(tmp_path / "narrow.parquet", None)
+
+
+def test_length_histogram_bins_every_value_and_the_report_draws_it() -> None:
+    assert histogram([]) == {}
+    small = histogram([3, 3, 4, 10])
+    assert small["edges"] == [float(e) for e in range(3, 12)]
+    assert small["counts"] == [2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+    wide = histogram(list(range(0, 16000, 7)))
+    assert len(wide["counts"]) == 30 and sum(wide["counts"]) == len(range(0, 16000, 7))
+    assert wide["edges"][0] == 0.0 and wide["edges"][-1] == 15995.0 + 1  # max + 1
+    drawn = length_histograms({"length_histograms": {"thinking tokens (kept)": wide}})
+    assert drawn == {"thinking tokens (kept)": (wide["edges"], wide["counts"])}
