@@ -4,7 +4,8 @@
 
 Issue #7 targets under 10 minutes on 2 CPU cores for the whole chain (tiny model, synthetic data,
 cold start, SFT, three PTST GRPO stages through verl on Ray, eval). The run goes to a fresh
-directory so nothing is skipped; per-stage times come from the run's own `state.json`.
+directory so nothing is skipped; per-stage times come from the run's own `state.json`, read the way
+`vision-r1 report` reads it.
 """
 
 from __future__ import annotations
@@ -16,19 +17,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
-from vision_r1.run_state import RunState
+from vision_r1.report.run_data import load_run
 
 RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "tiny.yaml"
 TARGET_S = 600
-
-
-def seconds_between(start: str | None, end: str | None) -> float | None:
-    if not start or not end:
-        return None
-    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
 
 
 def run_recipe(run_dir: Path) -> float:
@@ -55,12 +49,9 @@ def main() -> None:
         raise SystemExit(f"{run_dir} exists; the benchmark needs a fresh run dir")
     try:
         total = run_recipe(run_dir)
-        state = RunState.load(run_dir)
         print(f"cores: {os.cpu_count()}")
-        for name in state.order:
-            record = state.stages[name]
-            took = seconds_between(record.started_at, record.finished_at)
-            print(f"  {name:<12} {record.kind:<11} {took:7.0f} s")
+        for stage in load_run(run_dir).stages:
+            print(f"  {stage.name:<12} {stage.kind:<11} {stage.duration_s:7.0f} s")
         verdict = "within" if total < TARGET_S else "OVER"
         print(f"tiny recipe end to end: {total:.0f} s ({verdict} the {TARGET_S} s target)")
     finally:

@@ -88,12 +88,8 @@ class StatsCollector:
                 "all": percentiles(self.thinking_all),
             },
             "length_histograms": {
-                name: bins
-                for name, bins in (
-                    ("thinking tokens (kept)", histogram(self.thinking_kept)),
-                    ("thinking tokens (all)", histogram(self.thinking_all)),
-                )
-                if bins
+                "thinking tokens (kept)": histogram(self.thinking_kept),
+                "thinking tokens (all)": histogram(self.thinking_all),
             },
             "reflective_words_per_1k_tokens": self.reflective_rates(),
             "thinking_sources": dict(sorted(self.sources.items())),

@@ -62,7 +62,7 @@ def percentiles(values: list[int], points: tuple[int, ...] = (10, 50, 90, 99)) -
     return result
 
 
-def histogram(values: list[int], max_bins: int = 30) -> dict[str, list[float]]:
+def histogram(values: list[int], max_bins: int = 30) -> dict[str, list[float] | list[int]]:
     """Equal-width bins over [min, max] as `{edges, counts}` (len(edges) == len(counts) + 1).
 
     `stats.json` keeps bins rather than one length per sample so it stays small for paper-sized
@@ -77,4 +77,4 @@ def histogram(values: list[int], max_bins: int = 30) -> dict[str, list[float]]:
     for value in values:
         counts[min(bins - 1, int((value - low) / width))] += 1
     edges = [low + index * width for index in range(bins)] + [float(high + 1)]
-    return {"edges": [float(edge) for edge in edges], "counts": [float(count) for count in counts]}
+    return {"edges": edges, "counts": counts}

@@ -8,7 +8,6 @@ and finishes step 3; the merged step-3 checkpoint must load and generate.
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from dataclasses import dataclass
@@ -77,14 +76,6 @@ def _grpo_overrides(model_dir: Path, data: Path, ckpt_dir: Path) -> list[str]:
     ]
 
 
-def _logged_steps(path: Path) -> set[int]:
-    """Steps whose metrics line is complete in a FileLogger jsonl that may be mid-write."""
-    if not path.is_file():
-        return set()
-    complete = path.read_text().rpartition("\n")[0]
-    return {json.loads(line)["step"] for line in complete.splitlines() if line}
-
-
 @pytest.fixture(scope="module")
 def grpo_run(tiny_model_dir: Path, rl_parquet: Path, tmp_path_factory: pytest.TempPathFactory) -> GrpoRun:
     work = tmp_path_factory.mktemp("grpo")
@@ -98,7 +89,7 @@ def grpo_run(tiny_model_dir: Path, rl_parquet: Path, tmp_path_factory: pytest.Te
         name="killed",
         timeout_s=240,
         # verl saves a step's checkpoint before it logs the step's metrics: wait for both.
-        stop_when=lambda: tracker.is_file() and 1 in _logged_steps(work / "killed.jsonl"),
+        stop_when=lambda: tracker.is_file() and 1 in read_metrics(work / "killed.jsonl"),
     )
     checkpoint_at_kill = int(tracker.read_text().strip()) if tracker.is_file() else 0
     resumed = run_on_cpu(command, workdir=work, name="resumed", timeout_s=240)

@@ -41,10 +41,14 @@ def write_sft_parquet_file(path: Path, rows: int = 8) -> Path:
 
 
 def read_metrics(path: Path) -> dict[int, dict[str, float]]:
-    """verl FileLogger jsonl -> {step: metrics}; empty if the launch logged nothing."""
+    """verl FileLogger jsonl -> {step: metrics}; empty if the launch logged nothing.
+
+    Only complete lines count, so a file verl is still writing can be polled.
+    """
     if not path.is_file():
         return {}
-    return {row["step"]: row["data"] for row in map(json.loads, path.read_text().splitlines()) if row}
+    complete = path.read_text().rpartition("\n")[0]
+    return {row["step"]: row["data"] for row in map(json.loads, complete.splitlines()) if row}
 
 
 def run_on_cpu(

@@ -5,9 +5,8 @@ or `VERL_USE_EXTERNAL_MODULES=vision_r1.verl_cpu`). On every platform it repairs
 that is not about the device (equal-length batches of Qwen2.5-VL position ids, `nested_positions`),
 so GPU runs get the fix too. Everything else waits for `VERL_PLATFORM=cpu`: then it registers the
 `cpu` platform and applies the CPU adaptations, each in its own module naming the verl code it
-answers to. verl swallows plugin import errors at debug
-level, so a failure here is printed to stderr before it propagates: a CPU run must never silently
-fall back to verl's `nvidia` default.
+answers to. verl swallows plugin import errors at debug level, so a failure here is printed to
+stderr before it propagates: a CPU run must never silently fall back to verl's `nvidia` default.
 """
 
 from __future__ import annotations
@@ -15,6 +14,8 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+
+from vision_r1.verl_cpu import nested_positions
 
 PLATFORM_ENV = "VERL_PLATFORM"
 PLATFORM_VALUE = "cpu"
@@ -42,13 +43,7 @@ def _activate() -> None:
     rollout.install()
 
 
-def _fix_verl() -> None:
-    from vision_r1.verl_cpu import nested_positions
-
-    nested_positions.install()
-
-
-_fix_verl()
+nested_positions.install()
 if cpu_platform_selected():
     try:
         _activate()
