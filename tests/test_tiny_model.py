@@ -38,7 +38,16 @@ def test_config_token_ids_match_tokenizer(tiny_model_dir: Path) -> None:
     assert config.vision_end_token_id == ids("<|vision_end|>")
     assert config.text_config.eos_token_id == ids("<|im_end|>") == processor.tokenizer.eos_token_id
     assert config.text_config.pad_token_id == ids("<|endoftext|>") == processor.tokenizer.pad_token_id
-    assert config.text_config.vocab_size >= len(processor.tokenizer)
+    # exactly the tokenizer's vocabulary: no padding rows for a rollout engine to mask
+    assert config.text_config.vocab_size == len(processor.tokenizer)
+
+
+def test_text_head_size_is_one_vllm_cpu_attention_accepts(tiny_model_dir: Path) -> None:
+    text = AutoModelForImageTextToText.from_pretrained(tiny_model_dir).config.text_config
+    head_dim = text.hidden_size // text.num_attention_heads
+    assert head_dim == 32
+    assert text.num_attention_heads % text.num_key_value_heads == 0
+    assert sum(text.rope_parameters["mrope_section"]) == head_dim // 2
 
 
 def test_reasoning_tags_are_single_tokens_that_survive_decoding(tiny_model_dir: Path) -> None:

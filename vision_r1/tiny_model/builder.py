@@ -28,8 +28,11 @@ MIN_PIXELS = 4 * 28 * 28
 MAX_PIXELS = 64 * 28 * 28
 
 TEXT_HIDDEN = 64
-TEXT_HEADS = 4
-MROPE_SECTION = [2, 3, 3]  # sums to head_dim / 2 = 8, as Qwen's [16, 24, 24] does for head_dim 128
+# Two query heads of 32 sharing one key/value head (grouped-query attention, as in Qwen): 32 is the
+# smallest head size vLLM's CPU attention accepts (vllm/v1/attention/backends/cpu_attn.py).
+TEXT_HEADS = 2
+TEXT_KV_HEADS = 1
+MROPE_SECTION = [4, 6, 6]  # sums to head_dim / 2 = 16, as Qwen's [16, 24, 24] does for head_dim 128
 
 
 def _chat_template() -> str:
@@ -57,14 +60,16 @@ def _build_tokenizer(seed: int) -> PreTrainedTokenizerFast:
 
 def _build_config(tokenizer: PreTrainedTokenizerFast) -> Qwen2_5_VLConfig:
     token_id = tokenizer.convert_tokens_to_ids
-    vocab_size = (len(tokenizer) + 63) // 64 * 64  # padded like Qwen's embedding table
+    # Unlike Qwen's padded embedding table, the vocabulary is exactly the tokenizer's: vLLM masks ids
+    # past len(tokenizer), so padding rows would make its log-probs differ from the actor's on a
+    # random model, hiding the rollout-vs-actor mismatch that flags a broken weight sync.
     text_config = {
-        "vocab_size": vocab_size,
+        "vocab_size": len(tokenizer),
         "hidden_size": TEXT_HIDDEN,
         "intermediate_size": 2 * TEXT_HIDDEN,
         "num_hidden_layers": 2,
         "num_attention_heads": TEXT_HEADS,
-        "num_key_value_heads": 2,
+        "num_key_value_heads": TEXT_KV_HEADS,
         "max_position_embeddings": 32768,
         "max_window_layers": 2,
         "rope_parameters": {
