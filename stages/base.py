@@ -55,6 +55,7 @@ class StageContext:
             echo=self.echo,
             marker=self.marker,
             on_start=self.on_start,
+            stall_timeout_s=self.resources.stall_timeout_s,
         )
 
 

@@ -16,7 +16,9 @@ REWARD_MODULE = "pkg://vision_r1.rewards"  # verl/utils/import_utils.py load_mod
 
 class GrpoKind(VerlTrainingKind):
     config_name = PPO_CONFIG
-    needs_vllm = True
+
+    def needs_vllm(self, ctx: StageContext) -> bool:
+        return ctx.resources.rollout_engine == "vllm"
 
     def stage_overrides(self, ctx: StageContext) -> list[str]:
         stage = ctx.stage
@@ -69,7 +71,7 @@ class GrpoKind(VerlTrainingKind):
         if ctx.resources.device == "cpu":
             from vision_r1.verl_cpu.launch import cpu_ppo_overrides
 
-            return cpu_ppo_overrides()
+            return cpu_ppo_overrides(ctx.resources.rollout_engine)
         return ["actor_rollout_ref.rollout.name=vllm"]
 
     def launcher(self, ctx: StageContext) -> list[str]:

@@ -32,11 +32,12 @@ def device_env(resources: Resources) -> dict[str, str]:
 
 
 def check_device(resources: Resources, needs_vllm: bool) -> None:
-    """Fail before launch when the requested GPUs or the GPU rollout engine are not there."""
+    """Fail before launch when the requested GPUs or the vLLM rollout engine are not there."""
+    if needs_vllm and importlib.util.find_spec("vllm") is None:
+        install = "./install.sh gpu" if resources.device == "gpu" else "./install.sh cpu (vLLM's CPU build)"
+        raise StageError(f"this stage rolls out with vLLM, which is not installed: {install}")
     if resources.device != "gpu":
         return
-    if needs_vllm and importlib.util.find_spec("vllm") is None:
-        raise StageError("GPU GRPO stages need vLLM, which is not installed: pip install -e '.[gpu]'")
     if resources.nnodes > 1 or resources.ray_address:
         return  # a multi-node cluster's GPUs are counted by Ray / torchrun, not here
     available = _local_gpu_count()

@@ -35,7 +35,6 @@ class VerlTrainingKind(ABC):
 
     OUTPUTS: ClassVar[dict[str, str]] = {"model": MODEL, "checkpoints": CHECKPOINTS}
     config_name: str
-    needs_vllm: bool = False
 
     def inputs(self, stage: Any) -> dict[str, str]:
         found = {"model": stage.model, "dataset": stage.dataset}
@@ -67,6 +66,10 @@ class VerlTrainingKind(ABC):
     @abstractmethod
     def check_dataset(self, ctx: StageContext) -> None:
         """Fail before launch when the stage's dataset does not pass the data check."""
+
+    def needs_vllm(self, ctx: StageContext) -> bool:
+        """Whether the launch rolls out with vLLM (checked before launching)."""
+        return False
 
     def expected_steps(self, ctx: StageContext) -> int | None:
         return getattr(ctx.stage, "steps", None)
@@ -107,7 +110,7 @@ class VerlTrainingKind(ABC):
         return StagePlan(commands=[command], config=config)
 
     def run(self, ctx: StageContext, plan: StagePlan, attempt: int = 1) -> dict[str, str]:
-        check_device(ctx.resources, needs_vllm=self.needs_vllm)
+        check_device(ctx.resources, needs_vllm=self.needs_vllm(ctx))
         checkpoint_dir = ctx.stage_dir / CHECKPOINTS
         step = self._finished_step(ctx)
         if step is None:

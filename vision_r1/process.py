@@ -1,28 +1,37 @@
 """Run a stage's command as a child process: output streamed to the console and appended to a log.
 
 The child gets its own process group so that an interrupt (Ctrl-C, SIGTERM, a test's timeout) stops
-it and everything it started (torchrun workers, a local Ray head) by group id, never by name.
-If the runner itself is killed with SIGKILL, the kernel kills the direct child (PR_SET_PDEATHSIG);
-grandchildren left in the group are found by group id plus an environment marker and stopped by
-`kill_stale_group` when the run is resumed.
+it and everything in its group by group id, never by name. Processes that leave the group (Ray
+workers, vLLM's engine core) carry the stage's environment marker and are stopped by it
+(`vision_r1.orphans`), when the command ends, when it is interrupted, and, through a watcher
+process, when the runner itself is SIGKILLed; the kernel also SIGKILLs the direct child then
+(PR_SET_PDEATHSIG).
+
+A command that prints nothing for `stall_timeout_s` is presumed hung (the known failure of a
+broken weight sync is a silent wait, not a crash): it is stopped and reported with its log tail.
+Progress is counted in bytes, not lines, so `\\r` progress bars keep a command alive.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from vision_r1.orphans import MARKER_ENV, stop_marked, watch_for_orphans
+
 LOG_TAIL_LINES = 40
 _GRACE_SECONDS = 20.0
-MARKER_ENV = "VISION_R1_JOB"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -34,33 +43,6 @@ def _die_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _group_members(pgid: int, marker: str) -> list[int]:
-    """PIDs in process group `pgid` whose environment carries our job marker (PID reuse safe)."""
-    members = []
-    needle = f"{MARKER_ENV}={marker}".encode()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) != pgid:
-                continue
-            if needle in (entry / "environ").read_bytes().split(b"\0"):
-                members.append(int(entry.name))
-        except (OSError, IndexError, ValueError):
-            continue
-    return members
-
-
-def kill_stale_group(pgid: int, marker: str) -> int:
-    """SIGKILL what is left of an earlier launch (its runner was killed); returns how many processes."""
-    members = _group_members(pgid, marker)
-    for pid in members:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    return len(members)
-
-
 class CommandFailed(RuntimeError):
     """A command exited non-zero; carries the last lines of its output for the error message."""
 
@@ -68,10 +50,28 @@ class CommandFailed(RuntimeError):
         self.returncode = returncode
         self.tail = tail
         self.log_path = log_path
-        shown = "".join(tail).rstrip()
-        super().__init__(
-            f"command exited with code {returncode}: {' '.join(argv[:4])} ...\n"
-            f"--- last {len(tail)} lines of {log_path} ---\n{shown}"
+        super().__init__(self._headline(argv) + "\n" + self._shown_tail())
+
+    def _headline(self, argv: Sequence[str]) -> str:
+        return f"command exited with code {self.returncode}: {' '.join(argv[:4])} ..."
+
+    def _shown_tail(self) -> str:
+        shown = "".join(self.tail).rstrip()
+        return f"--- last {len(self.tail)} lines of {self.log_path} ---\n{shown}"
+
+
+class CommandStalled(CommandFailed):
+    """A command printed nothing for too long and was stopped (presumed hung)."""
+
+    def __init__(self, argv: Sequence[str], stalled_s: float, tail: list[str], log_path: Path) -> None:
+        self.stalled_s = stalled_s
+        super().__init__(argv, -signal.SIGTERM, tail, log_path)
+
+    def _headline(self, argv: Sequence[str]) -> str:
+        return (
+            f"no progress for {self.stalled_s:.0f} s (no output at all) from {' '.join(argv[:4])} ...: "
+            "presumed hung and stopped; raise resources.stall_timeout_s if this step is legitimately "
+            "silent for that long"
         )
 
 
@@ -91,6 +91,45 @@ def stop_process_group(process: subprocess.Popen[bytes], grace: float = _GRACE_S
     process.wait()
 
 
+class _StallWatchdog:
+    """Stops the child's group once it has printed nothing for `timeout_s` seconds."""
+
+    def __init__(self, process: subprocess.Popen[bytes], timeout_s: float | None) -> None:
+        self.process = process
+        self.timeout_s = timeout_s
+        self.last_output = time.monotonic()
+        self.fired = False
+        if timeout_s is not None:
+            threading.Thread(target=self._watch, daemon=True).start()
+
+    def touch(self) -> None:
+        self.last_output = time.monotonic()
+
+    def _watch(self) -> None:
+        assert self.timeout_s is not None
+        while self.process.poll() is None:
+            if time.monotonic() - self.last_output > self.timeout_s:
+                self.fired = True
+                stop_process_group(self.process)
+                return
+            time.sleep(min(1.0, self.timeout_s / 10))
+
+
+class _LogTail:
+    """The last lines of a byte stream that arrives in arbitrary chunks."""
+
+    def __init__(self) -> None:
+        self.lines: deque[str] = deque(maxlen=LOG_TAIL_LINES)
+        self._partial = ""
+
+    def feed(self, text: str) -> None:
+        *complete, self._partial = (self._partial + text).split("\n")
+        self.lines.extend(line + "\n" for line in complete)
+
+    def all(self) -> list[str]:
+        return [*self.lines, self._partial] if self._partial else list(self.lines)
+
+
 def run_logged(
     argv: Sequence[str],
     log_path: Path,
@@ -99,16 +138,20 @@ def run_logged(
     echo: bool = True,
     marker: str = "",
     on_start: Callable[[int], None] | None = None,
+    stall_timeout_s: float | None = None,
 ) -> None:
     """Run `argv`, tee its combined output into `log_path` (appending), raise CommandFailed on failure.
 
-    `marker` tags the child's environment so a later run can find leftovers of this launch;
-    `on_start(pgid)` is called once the child exists (the runner records the group id).
+    `marker` tags the child's environment so that every process of this launch can be found and
+    stopped (see `vision_r1.orphans`; a unique one is made when none is given); `on_start(pgid)` is
+    called once the child exists; `stall_timeout_s` (None: no limit) stops a silent child.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    marker = marker or f"launch-{os.getpid()}-{uuid.uuid4().hex}"
     full_env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1", MARKER_ENV: marker}
-    tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
-    with log_path.open("a", encoding="utf-8") as log:
+    tail = _LogTail()
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    with log_path.open("a", encoding="utf-8") as log, watch_for_orphans(marker):
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         log.write(f"\n=== {stamp} $ {' '.join(argv)}\n")
         log.flush()
@@ -123,26 +166,31 @@ def run_logged(
         )
         if on_start is not None:
             on_start(process.pid)
+        watchdog = _StallWatchdog(process, stall_timeout_s)
         previous_term = signal.getsignal(signal.SIGTERM)
         if previous_term in (signal.SIG_DFL, None):
             # Turn SIGTERM into KeyboardInterrupt so the group is stopped and the state marked.
             signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
             assert process.stdout is not None
-            for raw in process.stdout:
-                line = raw.decode("utf-8", errors="replace")
-                log.write(line)
+            for chunk in iter(lambda: process.stdout.read1(65536), b""):
+                watchdog.touch()
+                text = decoder.decode(chunk)
+                log.write(text)
                 log.flush()
-                tail.append(line)
+                tail.feed(text)
                 if echo:
-                    sys.stdout.write(line)
+                    sys.stdout.write(text)
                     sys.stdout.flush()
             process.wait()
         except BaseException:
             stop_process_group(process)
+            stop_marked(marker)
             raise
         finally:
             if previous_term in (signal.SIG_DFL, None):
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if watchdog.fired:
+        raise CommandStalled(argv, stall_timeout_s or 0.0, tail.all(), log_path)
     if process.returncode != 0:
-        raise CommandFailed(argv, process.returncode, list(tail), log_path)
+        raise CommandFailed(argv, process.returncode, tail.all(), log_path)

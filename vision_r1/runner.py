@@ -20,7 +20,8 @@ from rich.console import Console
 from stages.base import StageContext, StageError, StagePlan
 from stages.registry import kind_of
 from vision_r1.fingerprint import stage_fingerprint
-from vision_r1.process import CommandFailed, kill_stale_group
+from vision_r1.orphans import stop_marked
+from vision_r1.process import CommandFailed
 from vision_r1.recipe.schema import Recipe, StageBase
 from vision_r1.run_state import RunState
 from vision_r1.verl_config import PPO_CONFIG, SFT_CONFIG, VerlConfigError, top_level_keys
@@ -77,7 +78,8 @@ class Runner:
             resources=self.recipe.resources_for(stage),
             verl_args=self.verl_args,
             echo=self.echo,
-            marker=f"{self.run_dir / stage.name}",
+            # absolute: the marker must tell this run's processes from another checkout's same-named run
+            marker=str((self.run_dir / stage.name).resolve()),
         )
 
     def plan_all(self, stages: list[StageBase]) -> dict[str, StagePlan]:
@@ -174,10 +176,11 @@ class Runner:
         state.finish(stage.name, outputs)
 
     def _stop_leftovers(self, state: RunState, stage: StageBase) -> None:
-        """A stage still marked running means its runner died hard: stop what its launch left behind."""
+        """A stage still marked running means its runner died hard: stop what its launch left behind
+        (normally the runner's orphan watcher has already done so)."""
         record = state.stages[stage.name]
         if record.status == "running" and record.pgid:
-            stopped = kill_stale_group(record.pgid, self.context(stage).marker)
+            stopped = stop_marked(self.context(stage).marker, grace_s=0.0)
             if stopped:
                 self.console.print(f"[yellow]stopped {stopped} leftover process(es) of {stage.name}[/]")
 

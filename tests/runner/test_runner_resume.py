@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from vision_r1.process import MARKER_ENV, kill_stale_group
+from vision_r1.orphans import MARKER_ENV, marked_processes, stop_marked
 from vision_r1.run_state import RunState
 from vision_r1.run_status import status_table
 
@@ -131,12 +131,12 @@ def test_kill_9_during_a_stage_then_resume_matches_an_uninterrupted_run(tmp_path
             time.sleep(0.05)
         state = json.loads((run_dir / "state.json").read_text())
         assert state["stages"]["data"]["status"] == "running"
-        child_group = state["stages"]["data"]["pgid"]
-        runner.send_signal(signal.SIGKILL)  # the runner only: its child must not outlive it
+        marker = str((run_dir / "data").resolve())
+        assert marked_processes(marker)
+        runner.send_signal(signal.SIGKILL)  # the runner only: nothing it started may outlive it
         runner.wait(timeout=30)
-        for _ in range(100):
-            if not kill_stale_group(child_group, str(run_dir / "data")):
-                break
+        while marked_processes(marker):
+            assert time.monotonic() < deadline, "the stage's processes outlived the runner"
             time.sleep(0.1)
     finally:
         if runner.poll() is None:
@@ -154,16 +154,17 @@ def test_kill_9_during_a_stage_then_resume_matches_an_uninterrupted_run(tmp_path
     assert RunState.load(run_dir).stages["data"].attempts == 2
 
 
-def test_stale_group_clean_up_checks_the_marker(tmp_path: Path) -> None:
+def test_clean_up_stops_only_processes_with_the_marker(tmp_path: Path) -> None:
     marker = str(tmp_path / "stage")
     sleeper = subprocess.Popen(
         ["sleep", "60"], env={**os.environ, MARKER_ENV: marker}, start_new_session=True
     )
     try:
-        assert kill_stale_group(sleeper.pid, "some other run") == 0  # a reused PID is left alone
+        assert stop_marked("some other run") == 0  # another run's (or a reused PID's) process is left alone
         assert sleeper.poll() is None
-        assert kill_stale_group(sleeper.pid, marker) == 1
-        assert sleeper.wait(timeout=10) == -signal.SIGKILL
+        assert marked_processes(marker) == [sleeper.pid]
+        assert stop_marked(marker) == 1
+        assert sleeper.wait(timeout=10) == -signal.SIGTERM
     finally:
         if sleeper.poll() is None:
             sleeper.kill()

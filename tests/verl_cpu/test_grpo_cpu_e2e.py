@@ -127,6 +127,7 @@ def test_grpo_logs_rewards_lengths_and_finite_losses(grpo_run: GrpoRun) -> None:
         # The rollout's log-probs (transformers generate) match the FSDP actor's recomputation:
         # the weights synced after each step and the image/M-RoPE inputs agree.
         assert metrics["training/rollout_probs_diff_mean"] < 1e-2
+        assert abs(metrics["rollout_corr/kl"]) < 1e-2
     assert steps[1]["actor/kl_loss"] == pytest.approx(0.0, abs=1e-6)  # policy == reference at step 1
     assert steps[3]["actor/kl_loss"] > 0.0  # the policy has moved away from the reference
 

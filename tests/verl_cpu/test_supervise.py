@@ -10,12 +10,16 @@ from pathlib import Path
 from vision_r1.verl_cpu.supervise import run_supervised
 
 # A parent that starts a long-lived grandchild, records its pid, then waits (or exits at once).
+# "detach" puts the grandchild in a session of its own, as Ray does with its workers and they with
+# vLLM's engine core: a process-group kill cannot reach it.
 SPAWNER = """
 import subprocess, sys, time
-child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+child = subprocess.Popen(
+    [sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=sys.argv[2] == "detach"
+)
 open(sys.argv[1], "w").write(str(child.pid))
 print("started", flush=True)
-if sys.argv[2] == "wait":
+if sys.argv[2] in ("wait", "detach"):
     time.sleep(120)
 """
 
@@ -60,4 +64,10 @@ def test_stop_request_is_an_immediate_kill(tmp_path: Path) -> None:
 def test_a_finished_run_leaves_nothing_behind(tmp_path: Path) -> None:
     result, grandchild = _run(tmp_path, "exit", timeout_s=60)
     assert result.returncode == 0 and not result.timed_out and not result.stopped
+    assert not _alive(grandchild)
+
+
+def test_a_grandchild_that_left_the_group_is_stopped_too(tmp_path: Path) -> None:
+    result, grandchild = _run(tmp_path, "detach", timeout_s=3)
+    assert result.timed_out
     assert not _alive(grandchild)

@@ -30,6 +30,27 @@ class Resources(_Strict):
         None, description="Existing Ray cluster for GRPO stages (else RAY_ADDRESS or local)."
     )
     rdzv_endpoint: str | None = Field(None, description="host:port for multi-node SFT via torchrun.")
+    rollout: Literal["hf", "vllm"] | None = Field(
+        None,
+        description="GRPO rollout engine: on cpu `hf` (transformers, the default) or `vllm` (vLLM's CPU "
+        "build through verl's own vLLM rollout); gpu stages always use vllm.",
+    )
+    stall_timeout_s: float | None = Field(
+        1800.0,
+        gt=0,
+        description="A stage command that prints nothing for this long is presumed hung, stopped and "
+        "reported with its log tail (null: wait forever).",
+    )
+
+    @model_validator(mode="after")
+    def _rollout_fits_device(self) -> Resources:
+        if self.device == "gpu" and self.rollout == "hf":
+            raise ValueError("rollout 'hf' is the CPU plugin's engine; gpu stages roll out with vllm")
+        return self
+
+    @property
+    def rollout_engine(self) -> str:
+        return self.rollout or ("hf" if self.device == "cpu" else "vllm")
 
 
 class StageBase(_Strict):

@@ -28,7 +28,15 @@ def cpu_platform_selected() -> bool:
 def _activate() -> None:
     from verl.plugin.platform import platform_manager
 
-    from vision_r1.verl_cpu import attention, distributed, engines, resources, rollout
+    from vision_r1.verl_cpu import (
+        attention,
+        distributed,
+        engines,
+        resources,
+        rollout,
+        vllm_distribution,
+        vllm_weights,
+    )
     from vision_r1.verl_cpu.platform import CPUPlatform
 
     if (
@@ -41,6 +49,8 @@ def _activate() -> None:
     attention.install()
     resources.install()
     rollout.install()
+    vllm_distribution.install()
+    vllm_weights.install()
 
 
 nested_positions.install()

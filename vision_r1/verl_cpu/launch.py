@@ -71,10 +71,32 @@ def cpu_sft_overrides() -> list[str]:
 RAY_CPU_SLOTS = 8
 
 
-def cpu_ppo_overrides() -> list[str]:
+# `hf`: the plugin's transformers rollout; `vllm`: verl's own vLLM rollout on vLLM's CPU build.
+CPU_ROLLOUTS = ("hf", "vllm")
+
+
+def cpu_rollout_overrides(rollout: str) -> list[str]:
+    """The rollout engine's settings: its name and one process per replica; for vLLM no sleep mode
+    (vLLM's CPU platform has none; verl turns it on by default) and eager mode (torch.compile of the
+    model costs about a minute of start-up on 2 cores and tells nothing about GPU kernels)."""
+    if rollout not in CPU_ROLLOUTS:
+        raise ValueError(f"unknown CPU rollout {rollout!r}; choose one of {', '.join(CPU_ROLLOUTS)}")
+    overrides = [
+        f"actor_rollout_ref.rollout.name={rollout}",
+        "actor_rollout_ref.rollout.tensor_model_parallel_size=1",
+    ]
+    if rollout == "vllm":
+        overrides += [
+            "+actor_rollout_ref.rollout.enable_sleep_mode=False",
+            "actor_rollout_ref.rollout.enforce_eager=True",
+        ]
+    return overrides
+
+
+def cpu_ppo_overrides(rollout: str = "hf") -> list[str]:
     """Hydra overrides for `python -m verl.trainer.main_ppo` (GRPO/PPO) on CPU, one trainer rank.
 
-    Beyond the SFT ones: the `hf` rollout (transformers `generate`) replaces vLLM/SGLang, one
+    Beyond the SFT ones: the rollout engine (`cpu_rollout_overrides`), one
     process per replica; one agent-loop worker, one reward worker, one TransferQueue storage unit
     instead of eight each (every one is a Ray process); a fresh local Ray cluster without the
     dashboard, whose workers get `cpu_env()` through Ray's runtime env. The overlong-prompt filter
@@ -92,8 +114,7 @@ def cpu_ppo_overrides() -> list[str]:
         "actor_rollout_ref.ref.strategy=fsdp2",
         "+actor_rollout_ref.model.override_config.attn_implementation=sdpa",
         "actor_rollout_ref.model.use_remove_padding=True",
-        "actor_rollout_ref.rollout.name=hf",
-        "actor_rollout_ref.rollout.tensor_model_parallel_size=1",
+        *cpu_rollout_overrides(rollout),
         "actor_rollout_ref.rollout.agent.num_workers=1",
         "reward.num_workers=1",
         "data.dataloader_num_workers=0",

@@ -7,6 +7,7 @@ platform it falls back to `nvidia` and asks for NCCL and CUDA. This class answer
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from typing import Any
 
@@ -16,6 +17,8 @@ from verl.plugin.platform import PlatformBase, PlatformRegistry
 from vision_r1.verl_cpu.device_module import cpu_device_module
 
 PLATFORM_NAME = "cpu"
+KV_CACHE_ENV = "VLLM_CPU_KVCACHE_SPACE"  # GiB, read by vLLM's CPU platform
+DEFAULT_KV_CACHE_GIB = "1"
 
 
 @PlatformRegistry.register(platform=PLATFORM_NAME)
@@ -103,3 +106,8 @@ class CPUPlatform(PlatformBase):
 
     def cudart(self) -> Any:
         return None
+
+    def rollout_env_vars(self) -> dict[str, str]:
+        # Without it vLLM's CPU build reserves gpu_memory_utilization x host RAM for its KV cache
+        # and refuses to start; the tiny model's rollouts need far less than 1 GiB.
+        return {KV_CACHE_ENV: os.environ.get(KV_CACHE_ENV) or DEFAULT_KV_CACHE_GIB}

@@ -1,8 +1,9 @@
 """Run a verl launch as a supervised child: own process group, log file, hard timeout, clean kill.
 
-A verl launch fans out (torchrun ranks; Ray's GCS, raylet and worker processes), and a stuck run
-on a CPU box otherwise waits forever. The child starts a new session, so one `killpg` on its PID
-ends everything it spawned. A timeout gets SIGTERM, then SIGKILL after a grace period; a stop
+A verl launch fans out (torchrun ranks; Ray's GCS, raylet and worker processes; vLLM's engine core),
+and a stuck run on a CPU box otherwise waits forever. The child starts a new session, so one
+`killpg` on its PID ends what stayed in its group; what left the group (Ray workers, vLLM) carries
+the launch's environment marker and is stopped by it (`vision_r1.orphans`), also if the caller dies. A timeout gets SIGTERM, then SIGKILL after a grace period; a stop
 requested through `stop_when` is an immediate SIGKILL, i.e. a crash or preemption, which is what
 the kill-and-resume test needs to simulate.
 """
@@ -13,9 +14,12 @@ import os
 import signal
 import subprocess
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from vision_r1.orphans import MARKER_ENV, watch_for_orphans
 
 GRACE_SECONDS = 10.0
 POLL_SECONDS = 0.5
@@ -60,14 +64,20 @@ def run_supervised(
     cwd: Path | None = None,
     stop_when: Callable[[], bool] | None = None,
     poll_s: float = POLL_SECONDS,
+    marker: str | None = None,
 ) -> RunResult:
-    """Run `command` to completion (or `timeout_s`, or until `stop_when()` is true); log to `log_path`."""
+    """Run `command` to completion (or `timeout_s`, or until `stop_when()` is true); log to `log_path`.
+
+    `marker` (default: a fresh unique one) tags every process of the launch, for clean-up and for a
+    caller that wants to find them meanwhile (`vision_r1.orphans.marked_processes`).
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
-    with log_path.open("wb") as log:
+    marker = marker or f"supervised-{os.getpid()}-{uuid.uuid4().hex}"
+    with log_path.open("wb") as log, watch_for_orphans(marker):
         process = subprocess.Popen(
             list(command),
-            env=dict(env),
+            env={**env, MARKER_ENV: marker},
             cwd=cwd,
             stdout=log,
             stderr=subprocess.STDOUT,

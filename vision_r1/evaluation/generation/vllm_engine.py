@@ -3,10 +3,14 @@
 vLLM schedules and batches continuously by itself, so every pending request is submitted at once.
 Prompts come from the model's own chat template (the same rendering as the CPU path) and images
 travel as `multi_modal_data`. vLLM is imported only here; without it the error says how to get it.
+On vLLM's CPU build (installed by `./install.sh cpu`) the same code runs on the host: the KV cache
+then gets an explicit size, because by default vLLM's CPU worker reserves
+`gpu_memory_utilization` x host RAM and refuses to start on a machine that has other work.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from vision_r1.evaluation.generation import (
@@ -19,10 +23,12 @@ from vision_r1.evaluation.generation import (
 from vision_r1.evaluation.items import decode_image
 
 MISSING_VLLM = (
-    "the 'vllm' generation backend needs vLLM, which is not installed here. Install the GPU extra "
-    "(pip install -e '.[gpu]', which pins verl's vLLM) on a machine with a GPU, or evaluate with "
+    "the 'vllm' generation backend needs vLLM, which is not installed here: ./install.sh gpu on a GPU "
+    "machine (verl's pinned vLLM), ./install.sh cpu for vLLM's CPU build, or evaluate with "
     "--backend transformers."
 )
+CPU_KV_CACHE_ENV = "VLLM_CPU_KVCACHE_SPACE"  # GiB; when set, vLLM's CPU platform uses it as is
+CPU_KV_CACHE_BYTES = 1 << 30
 
 
 def import_vllm():
@@ -49,7 +55,8 @@ class VllmGenerator:
             model=str(model_dir),
             tensor_parallel_size=tensor_parallel_size,
             limit_mm_per_prompt={"image": max_images_per_prompt},
-            seed=sampling.seed,
+            seed=sampling.seed,  # the engine's seed: a per-request seed crashes vLLM's CPU sampler
+            **_host_engine_args(),
         )
         self.params = vllm.SamplingParams(
             n=1,
@@ -77,3 +84,12 @@ class VllmGenerator:
                 )
             )
         return results
+
+
+def _host_engine_args() -> dict[str, object]:
+    """Engine arguments that only vLLM's CPU build needs."""
+    from vllm.platforms import current_platform
+
+    if not current_platform.is_cpu() or os.environ.get(CPU_KV_CACHE_ENV):
+        return {}
+    return {"kv_cache_memory_bytes": CPU_KV_CACHE_BYTES}

@@ -1,9 +1,11 @@
-"""`actor_rollout_ref.rollout.name=hf`: a verl rollout backend on transformers `generate`.
+"""The rollout backends of a CPU run: `hf` (transformers `generate`) and verl's own `vllm`.
 
 verl resolves a rollout backend twice by name: the replica through
 `verl.workers.rollout.replica.RolloutReplicaRegistry` (an extension point) and the in-worker
 server adapter through the `_ROLLOUT_REGISTRY` dict of `verl/workers/rollout/base.py`
 (`get_rollout_class`), which has no registration function, so the entry is added to the dict.
+`hf` is new on both sides. For `vllm` only the replica is replaced (its server launch looks up GPU
+ids); verl's own server adapter and weight transfer are used as they are.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from types import ModuleType
 from vision_r1.verl_cpu.patching import when_imported
 
 ROLLOUT_NAME = "hf"
+VLLM_ROLLOUT_NAME = "vllm"
 ADAPTER_PATH = "vision_r1.verl_cpu.rollout.replica.HFServerAdapter"
 
 
@@ -22,8 +25,15 @@ def _load_replica() -> type:
     return HFReplica
 
 
+def _load_vllm_replica() -> type:
+    from vision_r1.verl_cpu.rollout.vllm_replica import CPUvLLMReplica
+
+    return CPUvLLMReplica
+
+
 def _register_replica(replica_module: ModuleType) -> None:
     replica_module.RolloutReplicaRegistry.register(ROLLOUT_NAME, _load_replica)
+    replica_module.RolloutReplicaRegistry.register(VLLM_ROLLOUT_NAME, _load_vllm_replica)
 
 
 def _register_adapter(base_module: ModuleType) -> None:

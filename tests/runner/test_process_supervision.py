@@ -1,0 +1,83 @@
+"""Stage commands that hang, and stage commands whose runner is SIGKILLed: nothing hangs, nothing survives."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from vision_r1.orphans import marked_processes
+from vision_r1.process import CommandStalled, run_logged
+
+# Prints a progress bar with carriage returns only (no newline) for `seconds`, then a line, then
+# sleeps silently: what a working stage and then a hung one look like.
+PROGRESS_THEN_SILENCE = """
+import sys, time
+for i in range(int(float(sys.argv[1]) / 0.1)):
+    print(f"\\rstep {i}", end="", flush=True)
+    time.sleep(0.1)
+print("\\nweights sent, waiting for the rollout", flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_silent_command_is_stopped_and_reported_with_its_log_tail(tmp_path: Path) -> None:
+    log = tmp_path / "log.txt"
+    started = time.monotonic()
+    with pytest.raises(CommandStalled) as raised:
+        # 3 s of \\r-only progress outlasts the 1.5 s limit: bytes count as progress, not lines
+        run_logged([sys.executable, "-c", PROGRESS_THEN_SILENCE, "3"], log, echo=False, stall_timeout_s=1.5)
+    assert 4 < time.monotonic() - started < 30
+    message = str(raised.value)
+    assert "no progress for 2 s" in message
+    assert "resources.stall_timeout_s" in message
+    assert "weights sent, waiting for the rollout" in message  # the last log lines are shown
+    assert "weights sent" in log.read_text()
+
+
+# A launcher (what `vision-r1 run` is to its stage) whose stage leaves a detached grandchild behind,
+# as Ray workers and vLLM's engine core do; the launcher is then SIGKILLed.
+LAUNCHER = """
+import sys
+from pathlib import Path
+from vision_r1.process import run_logged
+run_logged(
+    [sys.executable, "-c", sys.argv[1], sys.argv[2]], Path(sys.argv[3]), echo=False, marker=sys.argv[4]
+)
+"""
+DETACHING_STAGE = """
+import subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True)
+open(sys.argv[1], "w").write(str(child.pid))
+time.sleep(120)
+"""
+
+
+def test_processes_of_a_sigkilled_launcher_are_stopped(tmp_path: Path) -> None:
+    marker = f"test-{tmp_path}"
+    pid_file = tmp_path / "grandchild.pid"
+    launcher = subprocess.Popen(
+        [sys.executable, "-c", LAUNCHER, DETACHING_STAGE, str(pid_file), str(tmp_path / "log.txt"), marker],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    try:
+        while not pid_file.is_file() or not pid_file.read_text():
+            assert time.monotonic() < deadline and launcher.poll() is None, "stage never started"
+            time.sleep(0.05)
+        grandchild = int(pid_file.read_text())
+        assert grandchild in marked_processes(marker)
+        launcher.send_signal(signal.SIGKILL)
+        launcher.wait(timeout=10)
+        while marked_processes(marker):
+            assert time.monotonic() < deadline, f"left behind: {marked_processes(marker)}"
+            time.sleep(0.1)
+    finally:
+        if launcher.poll() is None:
+            os.killpg(launcher.pid, signal.SIGKILL)
