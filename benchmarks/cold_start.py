@@ -21,7 +21,7 @@ from pathlib import Path
 
 from data_pipeline import run_cold_start
 from data_pipeline.chat import ChatRequest, Completion
-from data_pipeline.local_server import ChatServer, ScriptedBackend
+from data_pipeline.local_server import ChatServer, Responder, ScriptedBackend
 from vision_r1.data import write_coldstart_input
 from vision_r1.data.synth.generate import BOX_REWARDS, TASKS, synth_examples
 
@@ -48,9 +48,17 @@ def canned_reply(request: ChatRequest, model: str, seed: int | None) -> Completi
     return Completion(f"<think>\n{thought}So the result is {answer}.\n</think>\n\nFinal Answer: {answer}")
 
 
-def _serve(latency_s: float, capacity: int, port_queue: multiprocessing.Queue) -> None:
+def serve(
+    latency_s: float,
+    capacity: int,
+    port_queue: multiprocessing.Queue,
+    port: int = 0,
+    responder: Responder = canned_reply,
+) -> None:
+    """The server process: answers with `responder` after `latency_s`; puts its port on the queue."""
+
     async def main() -> None:
-        server = ChatServer(ScriptedBackend(canned_reply, latency_s), capacity=capacity)
+        server = ChatServer(ScriptedBackend(responder, latency_s), capacity=capacity, port=port)
         await server.start()
         port_queue.put(server.port)
         await asyncio.Event().wait()
@@ -58,7 +66,7 @@ def _serve(latency_s: float, capacity: int, port_queue: multiprocessing.Queue) -
     asyncio.run(main())
 
 
-def _input_table(path: Path, samples: int) -> Path:
+def input_table(path: Path, samples: int) -> Path:
     math_tasks = [task for task in TASKS if task not in BOX_REWARDS]
     write_coldstart_input(synth_examples(0, 0, samples, math_tasks, "hfrrf"), path)
     return path
@@ -74,13 +82,13 @@ def main() -> None:
 
     context = multiprocessing.get_context("spawn")
     ports: multiprocessing.Queue = context.Queue()
-    server = context.Process(target=_serve, args=(args.latency, args.capacity, ports), daemon=True)
+    server = context.Process(target=serve, args=(args.latency, args.capacity, ports), daemon=True)
     server.start()
     try:
         port = ports.get(timeout=60)
         with tempfile.TemporaryDirectory(prefix="cold-start-bench-") as tmp:
             work = Path(tmp)
-            source = _input_table(work / "input.parquet", args.samples)
+            source = input_table(work / "input.parquet", args.samples)
             endpoint = {
                 "kind": "openai",
                 "base_url": f"http://127.0.0.1:{port}/v1",

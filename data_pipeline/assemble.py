@@ -46,11 +46,11 @@ class Assembler:
         for sample in iter_samples(input_path, limit):
             outcome = outcomes[sample.id]
             if outcome.reasoning_key is None:
-                self.stats.failed(outcome.failed_step or "", outcome.reason or "unknown")
+                self.stats.failed(outcome.failed_step or "", outcome.reason or "unknown", outcome.pending)
                 self.decisions.append(
                     {
                         "id": sample.id,
-                        "status": "failed",
+                        "status": "pending" if outcome.pending else "failed",
                         "step": outcome.failed_step,
                         "reason": outcome.reason,
                     }

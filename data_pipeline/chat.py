@@ -102,14 +102,28 @@ class Completion:
         )
 
 
-class EngineFailure(Exception):
-    """A request that will not succeed by retrying now: recorded in the journal as a permanent failure
-    (`reason` is a short code counted in the stats, `detail` a human-readable explanation)."""
+class RequestFailure(Exception):
+    """A request that got no usable reply (`reason` is a short code counted in the stats, `detail` a
+    human-readable explanation)."""
 
     def __init__(self, reason: str, detail: str = ""):
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
+
+
+class EngineFailure(RequestFailure):
+    """A reply that would come back the same way if asked again (a 4xx, a refusal, a reply that fails
+    validation): journaled as a permanent failure, re-sent only with `--retry-failed`."""
+
+
+class TransientFailure(RequestFailure):
+    """No answer this run for reasons outside the request (5xx, timeouts, dropped connections, 429 after
+    every retry): the sample is pending, not lost; the next plain re-run sends the request again."""
+
+
+class EndpointDown(TransientFailure):
+    """The endpoint stayed down longer than its outage budget: requests to it are not sent any more."""
 
 
 class FatalEngineError(Exception):

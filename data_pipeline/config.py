@@ -27,7 +27,12 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class OpenAIEndpoint:
     """An OpenAI-compatible chat endpoint (vLLM, SGLang, a hosted API). The key is read from the
-    environment variable named by `api_key_env` and never written anywhere."""
+    environment variable named by `api_key_env` and never written anywhere.
+
+    Outages: after `down_after_failures` transient failures in a row (across all requests) the endpoint
+    counts as down; nothing more is sent to it, a minimal request probes it with backoff up to
+    `probe_interval_s` apart, and sending resumes when it answers. An outage longer than
+    `outage_budget_s` ends the run's use of the endpoint (its samples stay pending for the next run)."""
 
     base_url: str
     model: str
@@ -39,6 +44,9 @@ class OpenAIEndpoint:
     backoff_base_s: float = 1.0
     backoff_max_s: float = 60.0
     send_seed: bool = True
+    down_after_failures: int = 5
+    outage_budget_s: float = 1800.0
+    probe_interval_s: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -204,12 +212,23 @@ def _endpoint(data: Any, source: str, where: str) -> Endpoint:
     return _build(kinds[kind], data, source, where + ".")
 
 
+def _check_outage_settings(endpoint: OpenAIEndpoint, where: str) -> None:
+    if endpoint.down_after_failures < 1:
+        raise ConfigError(f"{where}.down_after_failures: must be at least 1")
+    if endpoint.outage_budget_s < 0:
+        raise ConfigError(f"{where}.outage_budget_s: must not be negative")
+    if endpoint.probe_interval_s <= 0:
+        raise ConfigError(f"{where}.probe_interval_s: must be positive")
+
+
 def _check_ranges(config: ColdStartConfig, source: str) -> None:
     for role in ("vlm", "reasoner"):
         endpoint = getattr(config, role)
         size = endpoint.max_concurrency if isinstance(endpoint, OpenAIEndpoint) else endpoint.batch_size
         if size < 1:
             raise ConfigError(f"{source}: {role}: concurrency/batch size must be at least 1")
+        if isinstance(endpoint, OpenAIEndpoint):
+            _check_outage_settings(endpoint, f"{source}: {role}")
     if "{answer}" not in config.assemble.answer_format:
         raise ConfigError(f"{source}: assemble.answer_format: must contain {{answer}}")
     if config.filters.min_thinking_tokens > config.filters.max_thinking_tokens:

@@ -2,7 +2,9 @@
 
 A fixed number of sample workers pull samples in table order and walk each through the three steps.
 Every request is looked up in the journal first: a finished one is reused (zero repeat requests),
-a permanently failed one stays failed unless `retry_failed`, anything else is sent and journaled.
+a permanently failed one stays failed unless `retry_failed`, anything else (new, or a transient failure
+of an earlier run) is sent and journaled. A sample whose request got no answer this run (retries ran
+out, or its endpoint stayed down past the outage budget) is pending: not lost, sent by the next run.
 The engines' limiters serve deeper steps first, so samples finish steadily rather than all at the end.
 """
 
@@ -14,7 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from data_pipeline.chat import Completion, EngineFailure
+from data_pipeline.chat import Completion, EndpointDown, RequestFailure, TransientFailure
 from data_pipeline.engines import Engine
 from data_pipeline.journal import Journal, request_key
 from data_pipeline.progress import StepProgress
@@ -25,16 +27,19 @@ from data_pipeline.steps import Sample, Step
 class StepResult:
     key: str
     completion: Completion | None
-    reason: str | None  # failure reason when completion is None
+    reason: str | None = None  # failure reason when completion is None
+    pending: bool = False  # the failure was transient: the request is sent again by the next run
 
 
 @dataclass(frozen=True)
 class SampleOutcome:
-    """Where a sample ended: `reasoning_key` when all three steps succeeded, else the failed step."""
+    """Where a sample ended: `reasoning_key` when all three steps succeeded, else the step that failed
+    (permanently, or `pending` when it got no answer this run)."""
 
     reasoning_key: str | None = None
     failed_step: str | None = None
     reason: str | None = None
+    pending: bool = False
 
 
 def request_seed(key: str, failures_so_far: int, run_seed: int) -> int:
@@ -74,8 +79,8 @@ class Generator:
         entry = self.journal.entry(key)
         if entry is not None and entry.ok:
             self.progress.update(step.name, "reused")
-            return StepResult(key, Completion.from_dict(self.journal.read(key)["output"]), None)
-        if entry is not None and not self.retry_failed:
+            return StepResult(key, Completion.from_dict(self.journal.read(key)["output"]))
+        if entry is not None and not entry.transient and not self.retry_failed:
             self.progress.update(step.name, "failed_reused")
             return StepResult(key, None, entry.reason)
         seed = request_seed(key, entry.failures if entry else 0, self.run_seed)
@@ -83,8 +88,13 @@ class Generator:
         try:
             completion = await engine.generate(request, seed=seed, priority=-step.index)
             step.check(completion)
-        except EngineFailure as failure:
+        except EndpointDown as down:  # nothing answered, nothing to journal
+            self.progress.update(step.name, "not_sent")
+            return StepResult(key, None, down.reason, pending=True)
+        except RequestFailure as failure:
             record = {"ok": False, "reason": failure.reason, "detail": failure.detail}
+            if isinstance(failure, TransientFailure):
+                record["transient"] = True
             completion = None
         else:
             record = {"ok": True, "output": completion.as_dict()}
@@ -97,8 +107,10 @@ class Generator:
             seconds=round(time.time() - started, 3),
         )
         await self.journal.append(key, record)
-        self.progress.update(step.name, "new" if completion is not None else "failed")
-        return StepResult(key, completion, record.get("reason"))
+        pending = bool(record.get("transient"))
+        outcome = "new" if completion is not None else "pending" if pending else "failed"
+        self.progress.update(step.name, outcome)
+        return StepResult(key, completion, record.get("reason"), pending)
 
     async def run_sample(self, sample: Sample) -> SampleOutcome:
         previous: dict[str, str] = {}
@@ -106,7 +118,7 @@ class Generator:
         for step in self.steps:
             result = await self.run_step(step, sample, previous)
             if result.completion is None:
-                return SampleOutcome(failed_step=step.name, reason=result.reason)
+                return SampleOutcome(failed_step=step.name, reason=result.reason, pending=result.pending)
             previous[step.name] = step.carried(result.completion)
         assert result is not None
         return SampleOutcome(reasoning_key=result.key)

@@ -2,7 +2,8 @@
 
 Every finished request (success or permanent failure) is one line keyed by a hash of everything that
 determines its result. A re-run looks each request up before sending it, so finished work is never
-requested twice. A `kill -9` can at worst leave a torn last line, which the next open discards
+requested twice. A request whose transient retries ran out is journaled too, marked `transient`: it is
+not finished, and the next run sends it again. A `kill -9` can at worst leave a torn last line, which the next open discards
 (that one request is simply redone). Outputs stay on disk: the in-memory index holds offsets only, so
 a 200K-sample journal does not have to fit in memory.
 """
@@ -41,6 +42,10 @@ def request_key(
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+# Journals written before transient failures were told apart recorded exhausted retries as permanent.
+TRANSIENT_REASONS = frozenset({"retries_exhausted"})
+
+
 @dataclass
 class Entry:
     """Where a key's latest record lives, plus what the scheduler needs without reading it."""
@@ -50,6 +55,16 @@ class Entry:
     ok: bool
     reason: str | None
     failures: int  # permanent failures recorded for this key so far
+    transient: bool = False  # the latest record is a transient failure: not finished, send again
+
+    @classmethod
+    def of(cls, record: dict[str, Any], offset: int, length: int, previous: Entry | None) -> Entry:
+        ok = bool(record["ok"])
+        reason = record.get("reason")
+        transient = not ok and (bool(record.get("transient")) or reason in TRANSIENT_REASONS)
+        permanent = not ok and not transient
+        failures = (previous.failures if previous else 0) + permanent
+        return cls(offset, length, ok, reason, failures, transient)
 
 
 class Journal:
@@ -90,14 +105,12 @@ class Journal:
                     break  # torn tail
                 try:
                     record = json.loads(line)
-                    key, ok = record["key"], bool(record["ok"])
+                    key = record["key"]
+                    index[key] = Entry.of(record, offset, len(line), index.get(key))
                 except (json.JSONDecodeError, KeyError, TypeError) as error:
                     raise JournalError(
                         f"{path}: line {line_number} is not a journal record ({error})"
                     ) from error
-                previous = index.get(key)
-                failures = (previous.failures if previous else 0) + (0 if ok else 1)
-                index[key] = Entry(offset, len(line), ok, record.get("reason"), failures)
                 offset += len(line)
         return index, offset
 
@@ -131,11 +144,7 @@ class Journal:
                     future.set_exception(JournalError(f"{self.path}: cannot append: {error}"))
                 continue
             for line, key, record, future in batch:
-                previous = self._index.get(key)
-                failures = (previous.failures if previous else 0) + (0 if record["ok"] else 1)
-                self._index[key] = Entry(
-                    self._size, len(line), bool(record["ok"]), record.get("reason"), failures
-                )
+                self._index[key] = Entry.of(record, self._size, len(line), self._index.get(key))
                 self._size += len(line)
                 future.set_result(None)
 

@@ -5,7 +5,9 @@ It speaks the real protocol (JSON over HTTP, content parts with base64 image dat
 `LocalGenerator` the transformers engine uses) or by a scripted responder with a fixed latency.
 `capacity` bounds how many requests are answered at once (the rest queue), as a real server's batch
 does. Faults can be queued to hit the next requests: 429 with Retry-After, 500, a hang past the
-client's timeout, a body cut off mid-transfer, an invalid JSON body, a content-filter refusal.
+client's timeout, a body cut off mid-transfer, an invalid JSON body, a content-filter refusal. Outages
+can be scheduled: the engine dies (every chat request gets HTTP 500, as vLLM answers once its engine
+has died) or the server stops (connections refused, as while a killed server restarts), for a while.
 
     python -m data_pipeline.local_server --model-dir DIR [--port 8000] [--capacity 4]
 """
@@ -30,6 +32,9 @@ from data_pipeline.protocol import ProtocolError, completion_payload, request_fr
 from data_pipeline.reasoning_output import THINK_CLOSE, THINK_OPEN
 
 FAULT_KINDS = ("429", "500", "timeout", "truncated", "invalid_json", "refuse")
+OUTAGE_KINDS = ("engine_dead", "stopped")
+# How long a stopping server lets requests in flight finish: a killed server lets none.
+_SHUTDOWN_TIMEOUT_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,23 @@ class Fault:
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {self.kind!r}; known: {FAULT_KINDS}")
+
+
+@dataclass(frozen=True)
+class ServerOutage:
+    """Down from the arrival of request number `after_requests` (which fails too) for `seconds`.
+
+    `engine_dead`: every chat request, including those being answered, gets HTTP 500 while `/v1/models`
+    still answers; `stopped`: the server stops listening and drops every connection, then listens again
+    on the same port."""
+
+    after_requests: int
+    seconds: float
+    kind: str = "engine_dead"
+
+    def __post_init__(self) -> None:
+        if self.kind not in OUTAGE_KINDS:
+            raise ValueError(f"unknown outage {self.kind!r}; known: {OUTAGE_KINDS}")
 
 
 @dataclass(frozen=True)
@@ -125,6 +147,11 @@ class ChatServer:
         self.port = port
         self.faults: collections.deque[Fault] = collections.deque()
         self.received: list[Received] = []
+        self.answered: list[Received] = []  # the requests that got a completion, in reply order
+        self._outages: collections.deque[ServerOutage] = collections.deque()
+        self._engine_dead = False
+        self._deaths = 0
+        self._restart: asyncio.Task[None] | None = None
         self._ids = itertools.count()
         self._slots: asyncio.Semaphore | None = None
         self._runner: web.AppRunner | None = None
@@ -135,9 +162,42 @@ class ChatServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
+    @property
+    def down(self) -> bool:
+        """In a scheduled outage (or not started)."""
+        return self._engine_dead or self._runner is None
+
     def inject(self, *faults: Fault) -> None:
         """Queue faults for the next requests, in arrival order (thread-safe)."""
         self.faults.extend(faults)
+
+    def schedule(self, *outages: ServerOutage) -> None:
+        """Schedule outages, in order of their `after_requests` (call before the requests arrive)."""
+        self._outages.extend(sorted(outages, key=lambda outage: outage.after_requests))
+
+    def _begin_due_outage(self, http_request: web.Request) -> str | None:
+        """Start the next scheduled outage if this request is the one it waits for; returns its kind."""
+        if not self._outages or len(self.received) < self._outages[0].after_requests:
+            return None
+        outage = self._outages.popleft()
+        loop = asyncio.get_running_loop()
+        if outage.kind == "engine_dead":
+            self._engine_dead = True
+            self._deaths += 1
+            loop.call_later(outage.seconds, self._revive)
+        else:
+            self._restart = loop.create_task(self._stop_for(outage.seconds))
+            if http_request.transport is not None:
+                http_request.transport.close()
+        return outage.kind
+
+    def _revive(self) -> None:
+        self._engine_dead = False
+
+    async def _stop_for(self, seconds: float) -> None:
+        await self.stop()
+        await asyncio.sleep(seconds)
+        await self.start()
 
     async def _chat(self, http_request: web.Request) -> web.StreamResponse:
         authorized = (
@@ -150,23 +210,37 @@ class ChatServer:
             return web.json_response(
                 {"error": {"message": str(error), "type": "invalid_request_error"}}, status=400
             )
-        fault = self.faults.popleft() if self.faults else None
+        fault = self.faults.popleft() if self.faults and not self._engine_dead else None
         images = sum(len(m.images) for m in request.messages)
         text = "\n".join(m.text for m in request.messages)
-        self.received.append(Received(model, seed, images, text, authorized, fault.kind if fault else None))
+        seen = Received(model, seed, images, text, authorized, fault.kind if fault else None)
+        self.received.append(seen)
+        if self._begin_due_outage(http_request) == "stopped":
+            return web.Response(status=503)  # never delivered: the connection is already closed
         if not authorized:
             return web.json_response({"error": {"message": "invalid API key", "type": "auth"}}, status=401)
+        if self._engine_dead:
+            return self._engine_dead_reply()
         if fault is not None and fault.kind != "refuse":
             return await self._fail(http_request, fault)
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.capacity or 1_000_000)
+        deaths = self._deaths
         async with self._slots:
             completion = await self.backend.complete(request, model, seed)
+        if self._deaths != deaths:  # the engine died while answering: vLLM fails those requests too
+            return self._engine_dead_reply()
         if self.reasoning_parser:
             completion = split_think_tags(completion)
         if fault is not None:  # refuse: a content-filter stop, as hosted APIs report it
             completion = Completion("", None, "content_filter")
+        self.answered.append(seen)
         return web.json_response(completion_payload(completion, model, f"chatcmpl-{next(self._ids)}"))
+
+    @staticmethod
+    def _engine_dead_reply() -> web.Response:
+        body = {"error": {"message": "EngineCore encountered an issue", "type": "InternalServerError"}}
+        return web.json_response(body, status=500)
 
     async def _fail(self, http_request: web.Request, fault: Fault) -> web.StreamResponse:
         if fault.kind == "429":
@@ -199,7 +273,7 @@ class ChatServer:
         app = web.Application(client_max_size=256 * 1024 * 1024)
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=_SHUTDOWN_TIMEOUT_S)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
@@ -226,6 +300,8 @@ class ChatServer:
                 return
             ready.set()
             self._loop.run_forever()
+            if self._restart is not None:
+                self._restart.cancel()
             self._loop.run_until_complete(self.stop())
             self._loop.close()
 

@@ -20,14 +20,19 @@ class StepProgress:
         )
 
     def update(self, step: str, outcome: str) -> None:
-        """`outcome`: "new" (requested now), "reused" (from the journal), "failed" or "failed_reused"."""
+        """`outcome`: "new" (requested now), "reused" (from the journal), "failed" or "failed_reused"
+        (permanent failures), "pending" (sent, no answer this run) or "not_sent" (its endpoint was given
+        up); both pending kinds are sent again by the next run."""
         counts = self._counts[step]
         counts[outcome] += 1
         bar = self._bars.get(step)
         if bar is not None:
             bar.update(1)
             bar.set_postfix(
-                reused=counts["reused"], errors=counts["failed"] + counts["failed_reused"], refresh=False
+                reused=counts["reused"],
+                errors=counts["failed"] + counts["failed_reused"],
+                pending=counts["pending"] + counts["not_sent"],
+                refresh=False,
             )
 
     def counts(self) -> dict[str, dict[str, int]]:

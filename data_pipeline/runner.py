@@ -5,7 +5,11 @@ Output directory layout:
   journal.jsonl    every finished request (the resume state; keep it to resume or extend a run)
   sft.parquet      the SFT set (`messages` + `images`), written complete or not at all
   stats.json       funnel, failure and rejection counts, answer-match rate, thinking lengths, reflective words
-  decisions.jsonl  per input sample: kept / rejected / failed, with the reason
+  decisions.jsonl  per input sample: kept / rejected / failed / pending, with the reason
+
+A run that leaves samples not yet generated (transient failures, an endpoint down past its outage
+budget) still writes all four from what it has, then raises IncompleteRunError: a caller or a stage
+must not take a partial set for a finished one, and re-running the same call completes it.
 """
 
 from __future__ import annotations
@@ -19,12 +23,12 @@ from typing import Any
 
 from data_pipeline.assemble import Assembler, jsonl_text, write_text_atomically
 from data_pipeline.config import ColdStartConfig, OpenAIEndpoint, SyntheticInput, load_config
-from data_pipeline.engines import build_engines, close_engines
+from data_pipeline.engines import build_engines, close_engines, distinct_engines, endpoint_outages
 from data_pipeline.generation import Generator
 from data_pipeline.inputs import count_and_check_ids, iter_samples, synthetic_input
 from data_pipeline.journal import Journal
 from data_pipeline.progress import StepProgress
-from data_pipeline.stats import StatsCollector, print_summary
+from data_pipeline.stats import StatsCollector, incomplete_message, print_summary
 from data_pipeline.steps import STEP_NAMES, build_steps
 
 JOURNAL_FILE = "journal.jsonl"
@@ -40,6 +44,14 @@ class ColdStartOutputs:
     decisions_path: Path
     journal_path: Path
     stats: dict[str, Any]
+
+
+class IncompleteRunError(RuntimeError):
+    """Samples are not yet generated; every output was written from what is finished (`outputs`)."""
+
+    def __init__(self, outputs: ColdStartOutputs):
+        super().__init__(incomplete_message(outputs.stats, str(outputs.journal_path)))
+        self.outputs = outputs
 
 
 def _default_workers(config: ColdStartConfig) -> int:
@@ -69,7 +81,8 @@ def run_cold_start(
     `config`: a mapping or a YAML path (see data_pipeline/configs/). `output_dir` / `input_path` /
     `limit` override the config's. `retry_failed` re-sends requests journaled as permanent failures.
     Raises ConfigError, InputError, TemplateError, JournalError or FatalEngineError with a message that
-    names what is wrong; whatever was finished before stays in the journal.
+    names what is wrong; whatever was finished before stays in the journal. Raises IncompleteRunError,
+    after writing every output, when samples are left not yet generated.
     """
     cfg = load_config(config)
     out = Path(output_dir if output_dir is not None else cfg.output_dir)
@@ -102,7 +115,8 @@ def run_cold_start(
             asyncio.run(generate())
         finally:
             bars.close()
-        retries = sum(engine.retries for engine in {id(e): e for e in engines.values()}.values())
+        retries = sum(engine.retries for engine in distinct_engines(engines))
+        outages = [outage.as_dict() for outage in endpoint_outages(engines)]
         generated = time.perf_counter()
         collector = StatsCollector(total)
         assembler = Assembler(journal, cfg.filters, cfg.assemble, collector)
@@ -116,7 +130,7 @@ def run_cold_start(
         "assembly": finished - generated,
         "total": finished - started,
     }
-    stats = collector.summary(bars.counts(), retries, seconds)
+    stats = collector.summary(bars.counts(), retries, seconds, outages)
     stats["input"] = str(source)
     decisions_path = out / DECISIONS_FILE
     write_text_atomically(decisions_path, jsonl_text(assembler.decisions))
@@ -124,4 +138,7 @@ def run_cold_start(
     write_text_atomically(stats_path, json.dumps(stats, indent=2, ensure_ascii=False) + "\n")
     if summary:
         print_summary(stats)
-    return ColdStartOutputs(sft_path, stats_path, decisions_path, out / JOURNAL_FILE, stats)
+    outputs = ColdStartOutputs(sft_path, stats_path, decisions_path, out / JOURNAL_FILE, stats)
+    if not stats["complete"]:
+        raise IncompleteRunError(outputs)
+    return outputs

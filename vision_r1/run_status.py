@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
+from stages.registry import declared_outputs
 from vision_r1.run_state import RunState
 
 # verl metric names (verl/trainer/ppo/metric_utils.py compute_data_metrics) shown in the table.
@@ -40,6 +41,25 @@ def _progress(record_config: dict[str, Any], step: int | None) -> str:
     return f"{done}/{total}" if total else done
 
 
+def cold_start_cells(stage_dir: Path) -> tuple[str, str] | None:
+    """(progress, note) for a cold-start stage from the stats.json its last run wrote: samples kept of
+    the input and, when the run was incomplete, how many are not yet generated and how to finish."""
+    path = Path(declared_outputs("cold_start", stage_dir)["stats"])
+    try:
+        stats = json.loads(path.read_text())
+        kept, total = stats["funnel"]["kept"], stats["funnel"]["input"]
+        missing = stats.get("outcomes", {}).get("not_yet_generated", 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # not written yet (the first run is still going) or not ours
+    note = (
+        f"{missing} samples not yet generated (transient failures or an endpoint outage); "
+        "`vision-r1 run` again resumes"
+        if missing
+        else ""
+    )
+    return f"kept {kept}/{total}" + (f", {missing} pending" if missing else ""), note
+
+
 def _short(path: str, run_dir: Path) -> str:
     """Outputs inside the run directory are shown relative to it."""
     try:
@@ -65,11 +85,16 @@ def status_table(run_dir: Path) -> Table:
         status = f"[{colours.get(record.status, 'white')}]{record.status}[/]"
         if record.error and record.status != "done":
             status += f"\n{record.error.splitlines()[0][:80]}"
+        progress = _progress(record.config, step)
+        cold_start = cold_start_cells(run_dir / name) if record.kind == "cold_start" else None
+        if cold_start is not None:
+            progress = cold_start[0]
+            status += f"\n{cold_start[1]}" if cold_start[1] else ""
         table.add_row(
             name,
             record.kind,
             status,
-            _progress(record.config, step),
+            progress,
             shown or "-",
             "\n".join(f"{key}: {_short(value, run_dir)}" for key, value in record.outputs.items()) or "-",
         )

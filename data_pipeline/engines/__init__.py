@@ -11,6 +11,7 @@ from typing import Protocol
 
 from data_pipeline.chat import ChatRequest, Completion
 from data_pipeline.config import Endpoint, OpenAIEndpoint, TransformersEndpoint
+from data_pipeline.engines.health import Outage
 from data_pipeline.engines.openai_engine import HttpPool, OpenAIEngine
 from data_pipeline.engines.transformers_engine import TransformersEngine
 
@@ -67,6 +68,21 @@ def build_engines(endpoints: dict[str, Endpoint], work_dir: Path) -> dict[str, E
     return engines
 
 
+def distinct_engines(engines: dict[str, Engine]) -> list[Engine]:
+    """Each engine once, though several roles may share it."""
+    return list({id(e): e for e in engines.values()}.values())
+
+
+def endpoint_outages(engines: dict[str, Engine]) -> list[Outage]:
+    """Every outage the HTTP engines went through, in order per engine."""
+    return [
+        outage
+        for e in distinct_engines(engines)
+        if isinstance(e, OpenAIEngine)
+        for outage in e.health.outages
+    ]
+
+
 async def close_engines(engines: dict[str, Engine]) -> None:
-    for engine in {id(e): e for e in engines.values()}.values():
+    for engine in distinct_engines(engines):
         await engine.aclose()

@@ -46,7 +46,8 @@ def r1_like_reply(request: ChatRequest, model: str, seed: int | None) -> Complet
     """Plausible replies for each step, recognised by our built-in templates' wording. The reasoner
     thinks in description wording ("the description says") and states the hinted answer."""
     text = request.messages[-1].text
-    question = QUESTION.search(text).group(1)
+    asked = QUESTION.search(text)
+    question = asked.group(1) if asked else text  # e.g. an outage probe's "ping"
     if "Reasoning process:" in text:
         return Completion("A white picture with red circles in one row; count them one by one.")
     if request.messages[-1].images:

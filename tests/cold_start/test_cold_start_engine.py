@@ -18,6 +18,7 @@ from data_pipeline.chat import (
     ImagePart,
     Message,
     Sampling,
+    TransientFailure,
 )
 from data_pipeline.config import OpenAIEndpoint, TransformersEndpoint
 from data_pipeline.engines import build_engines, close_engines
@@ -92,11 +93,12 @@ def test_a_hanging_request_times_out_and_is_retried(start_server) -> None:
     assert len(server.received) == 2
 
 
-def test_retries_exhausted_is_a_permanent_failure(start_server) -> None:
+def test_exhausted_retries_are_a_transient_failure_not_a_permanent_one(start_server) -> None:
     server = start_server(lambda request, model, seed: Completion("never"))
     server.inject(*[Fault("500")] * 3)
-    with pytest.raises(EngineFailure) as caught:
+    with pytest.raises(TransientFailure) as caught:
         _generate(_endpoint(server.url, max_retries=2), _request())
+    assert not isinstance(caught.value, EngineFailure)
     assert caught.value.reason == "retries_exhausted"
     assert "http_500" in caught.value.detail
     assert len(server.received) == 3

@@ -124,7 +124,7 @@ def test_journal_survives_reopen_and_drops_a_torn_tail(tmp_path: Path) -> None:
     path = tmp_path / "journal.jsonl"
     journal = Journal.open(path)
     _append(journal, "k1", {"ok": True, "output": {"content": "one"}})
-    _append(journal, "k2", {"ok": False, "reason": "retries_exhausted"})
+    _append(journal, "k2", {"ok": False, "reason": "http_400"})
     journal.close()
     with path.open("ab") as handle:
         handle.write(b'{"key": "k3", "ok": tr')  # what a kill -9 in the middle of a write leaves
@@ -133,7 +133,7 @@ def test_journal_survives_reopen_and_drops_a_torn_tail(tmp_path: Path) -> None:
     assert journal.read("k1")["output"] == {"content": "one"}
     assert (journal.entry("k2").ok, journal.entry("k2").reason, journal.entry("k2").failures) == (
         False,
-        "retries_exhausted",
+        "http_400",
         1,
     )
     _append(journal, "k2", {"ok": True, "output": {"content": "two"}})
@@ -144,6 +144,27 @@ def test_journal_survives_reopen_and_drops_a_torn_tail(tmp_path: Path) -> None:
     assert reopened.entry("k2").ok and reopened.entry("k2").failures == 1
     assert reopened.read("k2")["output"]["content"] == "two"
     reopened.close()
+
+
+def test_journal_tells_transient_failures_from_permanent_ones(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    journal = Journal.open(path)
+    _append(journal, "outage", {"ok": False, "reason": "retries_exhausted", "transient": True})
+    _append(journal, "refused", {"ok": False, "reason": "content_refused"})
+    journal.close()
+    with path.open("a") as handle:  # written before transient failures were told apart
+        handle.write(json.dumps({"key": "legacy", "ok": False, "reason": "retries_exhausted"}) + "\n")
+    journal = Journal.open(path)
+    entries = {key: journal.entry(key) for key in ("outage", "refused", "legacy")}
+    assert {key: (e.transient, e.failures) for key, e in entries.items()} == {
+        "outage": (True, 0),
+        "refused": (False, 1),
+        "legacy": (True, 0),
+    }
+    # --retry-failed re-sent the refused request and met an outage: pending again, one permanent failure
+    _append(journal, "refused", {"ok": False, "reason": "retries_exhausted", "transient": True})
+    assert (journal.entry("refused").transient, journal.entry("refused").failures) == (True, 1)
+    journal.close()
 
 
 def test_journal_is_exclusive_and_rejects_garbage(tmp_path: Path) -> None:
@@ -215,6 +236,22 @@ def test_shipped_configs_load() -> None:
             "vlm.max_concurrency: expected an integer",
         ),
         ({"assemble": {"answer_format": "Final Answer"}}, "assemble.answer_format: must contain {answer}"),
+        (
+            {"vlm": {"kind": "openai", "base_url": "u", "model": "m", "probe_interval_s": 0}},
+            "vlm.probe_interval_s: must be positive",
+        ),
+        (
+            {"reasoner": {"kind": "openai", "base_url": "u", "model": "m", "down_after_failures": 0}},
+            "reasoner.down_after_failures: must be at least 1",
+        ),
+        (
+            {"vlm": {"kind": "openai", "base_url": "u", "model": "m", "outage_budget_s": -1}},
+            "vlm.outage_budget_s: must not be negative",
+        ),
+        (
+            {"vlm": {"kind": "openai", "base_url": "u", "model": "m", "outage_budget": 60}},
+            "vlm.outage_budget: unknown key (did you mean 'outage_budget_s'?)",
+        ),
     ],
 )
 def test_config_errors_name_file_and_key(tmp_path: Path, change: dict, message: str) -> None:

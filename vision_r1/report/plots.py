@@ -126,6 +126,9 @@ def cold_start_figure(stats: dict[str, Any]) -> bytes | None:
     funnel = funnel_steps(stats)
     if funnel:
         drawers.append(lambda axis: _bars(axis, funnel, "cold-start funnel", "#1f77b4"))
+    outcomes = sample_outcomes(stats)
+    if outcomes:
+        drawers.append(lambda axis: _bars(axis, outcomes, "where the samples are", "#ff7f0e"))
     rejections = rejection_counts(stats)
     if rejections:
         drawers.append(lambda axis: _bars(axis, rejections, "rejections by reason", "#d62728"))
@@ -205,6 +208,15 @@ def funnel_steps(stats: dict[str, Any]) -> dict[str, float]:
                     steps[str(name)] = float(count)
         return steps
     return {}
+
+
+def sample_outcomes(stats: dict[str, Any]) -> dict[str, float]:
+    """`{kept, lost to filters, failed generation, not yet generated: count}` from `outcomes`: samples
+    lost for good apart from those an interrupted or outage-hit run has simply not generated yet."""
+    outcomes = stats.get("outcomes")
+    if not isinstance(outcomes, dict):
+        return {}
+    return {str(k).replace("_", " "): float(v) for k, v in outcomes.items() if _is_number(v)}
 
 
 def rejection_counts(stats: dict[str, Any]) -> dict[str, float]:
