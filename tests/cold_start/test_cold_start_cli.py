@@ -27,7 +27,10 @@ def test_tiny_config_runs_end_to_end_and_resumes(tmp_path: Path) -> None:
     assert "cold-start funnel" in first.output and "18 sent" in first.output
 
     stats = json.loads((tmp_path / "stats.json").read_text())
-    assert stats["funnel"]["input"] == 6 and stats["funnel"]["reasoning"] == 6
+    assert stats["funnel"]["input"] == 6
+    # every sample got a reasoning reply or a recorded failure (random weights may stop at once)
+    assert stats["funnel"]["reasoning"] + sum(stats["failures"]["reasoning"].values()) == 6
+    assert stats["outcomes"]["not_yet_generated"] == 0
     rows = pq.read_table(tmp_path / "sft.parquet").to_pylist()
     assert len(rows) == stats["funnel"]["kept"] > 0
     answers = {
@@ -47,7 +50,7 @@ def test_tiny_config_runs_end_to_end_and_resumes(tmp_path: Path) -> None:
 
     again = runner.invoke(app, arguments)
     assert again.exit_code == 0, again.output
-    assert "0 sent, 18 reused" in again.output
+    assert "requests: 0 sent, " in again.output  # nothing journaled is asked for again
     assert pq.read_table(tmp_path / "sft.parquet").to_pylist() == rows
 
 
