@@ -37,6 +37,13 @@ _DIVIDE = ("/", "\\div", "÷")
 _FRACTIONS = ("\\frac", "\\dfrac", "\\tfrac")
 _CLOSING = {"{": "}", "(": ")"}
 _SPLIT_NUMBER = re.compile(r"[\d.]\s+[\d.]")
+# `2\frac{1}{2}` and `2 1/2` are mixed numbers (2.5), as math-verify and mathruler read them; an
+# integer before any other fraction (`2\frac{\sqrt3}{2}`) is a product.
+_MIXED_LATEX = re.compile(
+    r"\\[dt]?frac(?:\{(?P<top>\d+)\}|(?P<top_digit>\d))(?:\{(?P<bottom>\d+)\}|(?P<bottom_digit>\d))"
+)
+_MIXED_TEXT = re.compile(r"(?P<sign>[-+]?)(?P<whole>\d+)\s+(?P<top>\d+)\s*/\s*(?P<bottom>\d+)")
+_INTEGER_LITERAL = re.compile(r"[-+]?\d+")
 
 
 class _NotConstant(Exception):
@@ -90,6 +97,9 @@ def _value(text: str, letters: Mapping[str, float]) -> float | None:
     if len(text) > _MAX_CHARS:
         return None
     source = clean_math_text(text)
+    mixed = _MIXED_TEXT.fullmatch(source)
+    if mixed is not None:
+        return _mixed_value(mixed["sign"], mixed["whole"], mixed["top"], mixed["bottom"])
     if _SPLIT_NUMBER.search(source):  # "1 2" is two numbers, not 12
         return None
     source = "".join(source.split())
@@ -103,6 +113,13 @@ def _value(text: str, letters: Mapping[str, float]) -> float | None:
     except (_NotConstant, ArithmeticError, ValueError):
         return None
     return value if isinstance(value, float) and math.isfinite(value) else None
+
+
+def _mixed_value(sign: str, whole: str, top: str, bottom: str) -> float | None:
+    if int(bottom) == 0:
+        return None
+    magnitude = int(whole) + int(top) / int(bottom)
+    return -magnitude if sign == "-" else magnitude
 
 
 class _Reader:
@@ -133,7 +150,20 @@ class _Reader:
         return value
 
     def term(self) -> float:
+        start = self.position
         value = self.signed()
+        if _INTEGER_LITERAL.fullmatch(self.source, start, self.position):
+            mixed = _MIXED_LATEX.match(self.source, self.position)
+            if mixed is not None:
+                self.position = mixed.end()
+                literal = self.source[start : mixed.start()]
+                top, bottom = mixed["top"] or mixed["top_digit"], mixed["bottom"] or mixed["bottom_digit"]
+                whole = _mixed_value(
+                    literal[0] if literal[0] in "+-" else "", literal.lstrip("+-"), top, bottom
+                )
+                if whole is None:
+                    raise _NotConstant
+                value = whole
         while True:
             if self._take(*_MULTIPLY):
                 value *= self.signed()
