@@ -54,13 +54,13 @@ def _bracketed(text: str) -> tuple[str, list[str], str] | None:
     for opener in _SET_OPEN:
         for closer in _SET_CLOSE:
             if text.startswith(opener) and text.endswith(closer) and len(text) > len(opener) + len(closer):
-                elements = _top_level_split(text[len(opener) : -len(closer)])
+                elements = split_top_level(text[len(opener) : -len(closer)])
                 if not elements or any(_SET_BUILDER.search(element) for element in elements):
                     return None
                 return "{", elements, "}"
     if len(text) < 2 or text[0] not in "([" or text[-1] not in ")]":
         return None
-    elements = _top_level_split(text[1:-1])
+    elements = split_top_level(text[1:-1])
     if elements is None or len(elements) < 2:
         return None
     if len(elements) > 2 and (text[0], text[-1]) != ("(", ")"):
@@ -68,23 +68,32 @@ def _bracketed(text: str) -> tuple[str, list[str], str] | None:
     return text[0], elements, text[-1]
 
 
-def _top_level_split(inner: str) -> list[str] | None:
-    """Comma-separated elements, commas inside brackets and braces kept; None for an empty element."""
-    elements, depth, start = [], 0, 0
-    for index, char in enumerate(inner):
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-            if depth < 0:
-                return None
-        elif char == "," and depth == 0:
-            elements.append(inner[start:index].strip())
-            start = index + 1
-    elements.append(inner[start:].strip())
-    if depth != 0 or any(not element or ";" in element for element in elements):
+def split_top_level(inner: str) -> list[str] | None:
+    """Comma-separated elements, commas inside brackets and braces kept; None when an element is
+    empty or the brackets do not balance."""
+    pieces, balanced = comma_pieces(inner, "([{")
+    elements = [piece.strip() for piece in pieces]
+    if not balanced or any(not element or ";" in element for element in elements):
         return None
     return elements
+
+
+def comma_pieces(text: str, openers: str) -> tuple[list[str], bool]:
+    """The raw pieces of `text` between commas outside the `openers` brackets (`(` `[` `{`), and
+    whether the brackets balance (no closer before its opener, none left open)."""
+    closers = "".join({"(": ")", "[": "]", "{": "}"}[char] for char in openers)
+    pieces, depth, start, balanced = [], 0, 0, True
+    for index, char in enumerate(text):
+        if char in openers:
+            depth += 1
+        elif char in closers:
+            depth -= 1
+            balanced = balanced and depth >= 0
+        elif char == "," and depth == 0:
+            pieces.append(text[start:index])
+            start = index + 1
+    pieces.append(text[start:])
+    return pieces, balanced and depth == 0
 
 
 def _same_part(

@@ -65,8 +65,22 @@ def extract_answer(text: str) -> str | None:
 def _last_boxed(text: str) -> str | None:
     """Content of the last `\\boxed{...}` with balanced braces; None if absent or unbalanced."""
     start = text.rfind(_BOXED)
-    if start < 0:
-        return None
+    return None if start < 0 else _boxed_at(text, start)
+
+
+def boxed_answers(text: str) -> list[str]:
+    """Contents of every balanced `\\boxed{...}` in order (a multi-part solution boxes each part)."""
+    answers, start = [], text.find(_BOXED)
+    while start >= 0:
+        content = _boxed_at(text, start)
+        if content is not None and content.strip():
+            answers.append(content.strip())
+        start = text.find(_BOXED, start + len(_BOXED))
+    return answers
+
+
+def _boxed_at(text: str, start: int) -> str | None:
+    """Content of the `\\boxed{...}` starting at `start`; None when its braces never balance."""
     position = start + len(_BOXED)
     while position < len(text) and text[position] == " ":
         position += 1
