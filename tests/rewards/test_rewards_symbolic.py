@@ -61,4 +61,4 @@ def test_a_killed_judge_is_replaced_in_the_background_not_inside_the_next_call()
     verdict = symbolic_verdict("\\cos(x)", "\\cos x", 30.0)
     elapsed = time.monotonic() - started
     assert verdict.equal and not verdict.timed_out
-    assert elapsed < 0.4  # a started, warmed-up judge; a start inside the call takes about a second
+    assert elapsed < 0.75  # a started, warmed-up judge answers in tens of ms; a start inside the call takes 0.8 s and up
