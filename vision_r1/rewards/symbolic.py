@@ -103,6 +103,7 @@ class _WorkerPool:
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(max(1, max_workers))
         self._all: set[_Worker] = set()
+        self.started = 0  # judges started, inside calls or as spares
         self._lock = threading.Lock()
 
     def judge(self, predicted: str, truth: str, time_limit_s: float) -> SymbolicVerdict:
@@ -117,6 +118,7 @@ class _WorkerPool:
                     return SymbolicVerdict(equal=False)
                 with self._lock:
                     self._all.add(worker)
+                    self.started += 1
             reply = worker.ask(predicted, truth, time_limit_s)
             if reply is None:  # overran its limit (or died): it must not serve another call
                 worker.kill()
@@ -139,6 +141,7 @@ class _WorkerPool:
             return
         with self._lock:
             self._all.add(worker)
+            self.started += 1
         self._idle.put(worker)
 
     def idle_workers(self) -> int:
@@ -176,6 +179,11 @@ atexit.register(_close_pool)
 def idle_judges() -> int:
     """How many judge processes of this process are started and waiting (a spare after a kill counts)."""
     return _current_pool().idle_workers()
+
+
+def judges_started() -> int:
+    """How many judge processes this process has started so far (inside calls and as spares)."""
+    return _current_pool().started
 
 
 @functools.lru_cache(maxsize=65536)
