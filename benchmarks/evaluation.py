@@ -2,8 +2,10 @@
 
     PYTHONPATH=. python benchmarks/evaluation.py [--responses 4000] [--resume-items 20000]
 
-Judging is what runs for every item of every benchmark whatever the backend, so it must stay far
-below generation cost; resume must skip finished items in well under a second per 10K.
+Judging (official MathVista rules and the strict judge) is what runs for every item of every
+benchmark whatever the backend, so it must stay far below generation cost; resume must skip
+finished items in well under a second per 10K. `benchmarks/eval_responses.py` measures a whole
+`vision-r1 eval --responses` run.
 """
 
 from __future__ import annotations
@@ -18,8 +20,12 @@ from pathlib import Path
 from vision_r1.evaluation.generation import GenerationRequest, SamplingSettings
 from vision_r1.evaluation.items import EvalItem
 from vision_r1.evaluation.judging import judge
+from vision_r1.evaluation.official import OFFICIAL_RULES
 from vision_r1.evaluation.results import ResultStore
 
+CHOICE_INFO = {"question_type": "multi_choice", "answer_type": "text", "precision": None}
+INTEGER_INFO = {"question_type": "free_form", "answer_type": "integer", "precision": None}
+FLOAT_INFO = {"question_type": "free_form", "answer_type": "float", "precision": 2}
 FILLER = "Let me measure the angle carefully. Wait, the triangle is isosceles, so the base angles match. "
 
 
@@ -31,17 +37,18 @@ def _judging_workload(count: int, seed: int = 0) -> list[tuple[EvalItem, str]]:
     for index in range(count):
         thinking = FILLER * rng.randint(5, 60)  # ~0.5K to 6K characters of reasoning
         kind = index % 4
+        prompt = [{"role": "user", "content": "q"}]
         if kind == 0:
-            item = EvalItem(str(index), [{"role": "user", "content": "q"}], [], "60°", choices)
+            item = EvalItem(str(index), prompt, [], "60°", choices, extra_info=CHOICE_INFO)
             answer = rng.choice(["C", "Final Answer: C", "60°", "B", "(D) 90°"])
         elif kind == 1:
-            item = EvalItem(str(index), [{"role": "user", "content": "q"}], [], str(rng.randint(1, 50)))
+            item = EvalItem(str(index), prompt, [], str(rng.randint(1, 50)), extra_info=INTEGER_INFO)
             answer = f"Final Answer: {rng.randint(1, 50)}"
         elif kind == 2:
-            item = EvalItem(str(index), [{"role": "user", "content": "q"}], [], "1.45")
+            item = EvalItem(str(index), prompt, [], "1.45", extra_info=FLOAT_INFO)
             answer = rng.choice(["1.45", "1.450 cm", "\\boxed{1.45}", "1.5", "\\frac{29}{20}"])
         else:
-            item = EvalItem(str(index), [{"role": "user", "content": "q"}], [], "7")
+            item = EvalItem(str(index), prompt, [], "7", extra_info=INTEGER_INFO)
             workload.append((item, thinking))  # truncated response, no answer
             continue
         workload.append((item, f"<think>{thinking}</think><answer>{answer}</answer>"))
@@ -50,12 +57,16 @@ def _judging_workload(count: int, seed: int = 0) -> list[tuple[EvalItem, str]]:
 
 def bench_judging(count: int) -> None:
     workload = _judging_workload(count)
-    judge(*workload[0])  # warm the symbolic worker pool outside the timing
+    official = OFFICIAL_RULES["mathvista"]
+    judge(*workload[0], official=official)  # warm the symbolic worker pool outside the timing
     start = time.perf_counter()
-    correct = sum(judge(item, response).correct for item, response in workload)
+    verdicts = [judge(item, response, official=official) for item, response in workload]
     elapsed = time.perf_counter() - start
+    strict = sum(verdict.correct for verdict in verdicts)
+    by_rules = sum(verdict.official.correct for verdict in verdicts)
     print(
-        f"judging: {count} responses in {elapsed:.2f}s = {count / elapsed:,.0f} responses/s ({correct} correct)"
+        f"judging (official MathVista rules and strict): {count} responses in {elapsed:.2f}s = "
+        f"{count / elapsed:,.0f} responses/s ({by_rules} official, {strict} strict correct)"
     )
 
 
@@ -110,7 +121,7 @@ def bench_resume(items: int, directory: Path) -> None:
     written = time.perf_counter() - start
     start = time.perf_counter()
     reopened = ResultStore(directory, {"model_dir": "m"})
-    pending = [str(i) for i in range(items) if str(i) not in reopened]
+    pending = [str(i) for i in range(items) if (str(i), 0) not in reopened]
     elapsed = time.perf_counter() - start
     size_mb = (directory / "results.jsonl").stat().st_size / 1e6
     print(

@@ -5,7 +5,7 @@ responses) made of realistic responses: reasoning of realistic length (log-norma
 4,000 characters for math), answers in the forms models write them (`Final Answer:`, `\\boxed{}`,
 letters, units, LaTeX, algebra, equations, intervals), about half correct, some with a broken format, some truncated.
 Samples of one prompt repeat answers as real GRPO groups do. The process (and the symbolic
-judge it starts) is pinned to one core; the symbolic verdict cache is cleared before each repeat.
+judge it starts) is pinned to one core; every verdict cache is cleared before each repeat.
 
     python benchmarks/rewards.py [--prompts 512] [--samples 16] [--repeats 5] [--seed 0]
 """
@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 from vision_r1.rewards import compute_score
 from vision_r1.rewards import math as math_module
-from vision_r1.rewards.math import answers_match
+from vision_r1.rewards.math import answers_match, clear_caches
 from vision_r1.rewards.symbolic import symbolic_verdict
 
 Row = tuple[str, str, object, dict]
@@ -265,7 +265,7 @@ def measure(rows: list[Row], repeats: int) -> tuple[list[float], list[float], in
     math_module.symbolic_verdict = timed_verdict
     try:
         for _ in range(repeats):
-            symbolic_verdict.cache_clear()
+            clear_caches()
             judge_seconds = 0.0
             wall_start, cpu_start = time.perf_counter(), time.process_time()
             total = sum(
@@ -293,7 +293,7 @@ def main() -> None:
     core = min(os.sched_getaffinity(0))
     os.sched_setaffinity(0, {core})  # the judge processes started below inherit this
     started = time.perf_counter()
-    answers_match("[0, \\infty)", "[0,\\infty)", time_limit_s=60.0)  # start a judge outside the timing
+    answers_match("\\sin(x)", "\\sin x", time_limit_s=60.0)  # start a judge outside the timing
     print(
         f"pinned to CPU {core}; symbolic judge start-up {time.perf_counter() - started:.2f} s (once per process)"
     )

@@ -134,9 +134,18 @@ def test_llm_extractor_none_means_no_answer(chat_server: _ChatServer) -> None:
 
 
 def _record(
-    correct: bool, tokens: int, skills: list[str], attempts: int = 1, first_correct: bool | None = None
+    correct: bool,
+    tokens: int,
+    skills: list[str],
+    attempts: int = 1,
+    first_correct: bool | None = None,
+    official: bool | None = None,
+    item: str = "",
+    sample: int = 0,
 ):
     record = {
+        "id": item or f"{tokens}-{skills[0]}",
+        "sample": sample,
         "correct": correct,
         "format_ok": attempts == 1 or correct,
         "extracted": "x" if correct else None,
@@ -145,58 +154,96 @@ def _record(
         "num_tokens": tokens,
         "categories": {"task": ["geometry"], "skill": skills},
         "attempts": attempts,
+        "official": {"correct": correct if official is None else official, "prediction": "x"},
     }
     if attempts > 1:
-        record["first_attempt"] = {"correct": first_correct, "format_ok": False, "num_tokens": 3}
+        record["first_attempt"] = {
+            "correct": first_correct,
+            "format_ok": False,
+            "num_tokens": 3,
+            "official_correct": first_correct,
+        }
     return record
 
 
 def test_summary_figures() -> None:
     records = [
-        _record(True, 10, ["algebra", "geometry"]),
-        _record(False, 20, ["algebra"]),
+        _record(True, 10, ["algebra", "geometry"], official=False),
+        _record(False, 20, ["algebra"], official=True),
         _record(True, 30, ["arithmetic"], attempts=3, first_correct=False),
         _record(False, 100, ["geometry"]),
     ]
-    summary = summarize(records, format_retries=5)
-    assert (
-        summary["accuracy"] == 50.0
-        and summary["extraction_rate"] == 50.0
-        and summary["truncated_rate"] == 25.0
-    )
+    retry = {"rule": "vision-r1: re-sample while </answer> is missing", "max_retries": 4}
+    summary = summarize(records, retry)
+    assert (summary["accuracy"], summary["official_accuracy"]) == (50.0, 50.0)
+    assert summary["extraction_rate"] == 50.0 and summary["truncated_rate"] == 25.0
     assert summary["by_category"]["skill"] == {
-        "algebra": {"n": 2, "accuracy": 50.0},
-        "arithmetic": {"n": 1, "accuracy": 100.0},
-        "geometry": {"n": 2, "accuracy": 50.0},
+        "algebra": {"n": 2, "accuracy": 50.0, "official_accuracy": 50.0},
+        "arithmetic": {"n": 1, "accuracy": 100.0, "official_accuracy": 100.0},
+        "geometry": {"n": 2, "accuracy": 50.0, "official_accuracy": 0.0},
     }
-    assert summary["by_category"]["task"] == {"geometry": {"n": 4, "accuracy": 50.0}}
+    assert summary["by_category"]["task"] == {
+        "geometry": {"n": 4, "accuracy": 50.0, "official_accuracy": 50.0}
+    }
     assert summary["response_tokens"] == {"mean": 40.0, "p50": 25.0, "p90": 79.0, "p99": 97.9, "max": 100}
-    assert summary["format_retry"] == {
-        "max_retries": 5,
-        "items_retried": 1,
+    assert summary["retry"] == {
+        **retry,
+        "samples_retried": 1,
         "extra_samples": 2,
         "accuracy_first_attempt": 25.0,
+        "official_accuracy_first_attempt": 25.0,
     }
-    assert "format_retry" not in summarize(records)
+    assert "retry" not in summarize(records) and "pass_at_n" not in summary
     assert length_stats([]) == {"mean": 0.0, "p50": 0.0, "p90": 0.0, "p99": 0.0, "max": 0}
+
+
+def test_mean_and_pass_at_n_and_the_headline_leaves_out_text_only() -> None:
+    def item(name: str, verdicts: list[bool], version: str) -> list[dict]:
+        return [
+            {**_record(v, 10, ["s"], item=name, sample=k), "categories": {"problem_version": [version]}}
+            for k, v in enumerate(verdicts)
+        ]
+
+    records = (
+        item("1", [True, True, False, False], "Vision Only")  # 2 of 4
+        + item("2", [False, False, False, False], "Text Lite")  # 0 of 4
+        + item("3", [True, True, True, True], "Text Only")  # left out of the headline
+    )
+    summary = summarize(records, headline_excludes={"problem_version": ("Text Only",)})
+    assert (summary["items"], summary["samples_per_item"]) == (3, 4)
+    assert summary["accuracy"] == 25.0  # mean@4 over the two headline items: (0.5 + 0) / 2
+    assert summary["pass_at_n"] == {"strict": 50.0, "official": 50.0}
+    assert summary["headline"] == {"items": 2, "excluded": {"problem_version": ["Text Only"]}}
+    assert summary["by_category"]["problem_version"]["Text Only"] == {
+        "n": 1,
+        "accuracy": 100.0,
+        "official_accuracy": 100.0,
+    }
+    without_official = [{key: value for key, value in r.items() if key != "official"} for r in records]
+    assert summarize(without_official)["official_accuracy"] is None
 
 
 def test_table_in_paper_layout() -> None:
     summaries = {
-        "heldout": {"accuracy": 80.0},
-        "mm_math": {"accuracy": 40.2},
-        "mathvista": {"accuracy": 73.5},
-        "mathverse": {"accuracy": 52.4},
+        "heldout": {"accuracy": 80.0, "official_accuracy": None},
+        "mm_math": {"accuracy": 40.2, "official_accuracy": 41.0},
+        "mathvista": {"accuracy": 73.5, "official_accuracy": 74.1},
+        "mathverse": {"accuracy": 52.4, "official_accuracy": 55.0, "samples_per_item": 4},
     }
     row = table_row("Vision-R1-7B", summaries)
-    assert row["avg"] == 55.4  # the paper's average, without the held-out set
+    assert row["avg"] == 55.4 and row["official_avg"] == 56.7  # the paper's average, without the held-out set
     partial = table_row("sft", {"mathvista": {"accuracy": 70.0}})
     assert markdown_table([row, partial]).splitlines() == [
-        "| model | MathVista | MathVerse | MM-Math | Avg | heldout |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
-        "| Vision-R1-7B | 73.5 | 52.4 | 40.2 | 55.4 | 80.0 |",
-        "| sft | 70.0 | - | - | 70.0 | - |",
+        "| model | score | MathVista | MathVerse | MM-Math | Avg | heldout | sampling |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| Vision-R1-7B | official | 74.1 | 55.0 | 41.0 | 56.7 | - | mean@4 |",
+        "| Vision-R1-7B | strict | 73.5 | 52.4 | 40.2 | 55.4 | 80.0 | mean@4 |",
+        "| sft | strict | 70.0 | - | - | 70.0 | - | - |",
     ]
+    resampled = table_row(
+        "r1", {"mathvista": {"accuracy": 70.0, "retry": {"rule": "vision-r1", "max_retries": 4}}}
+    )
+    assert resampled["sampling"] == "vision-r1 (up to 4 more)"
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from benchmark_files import rl_row, write_rl_parquet
+from benchmark_files import rl_row, write_mathvista_hf_json, write_rl_parquet
 from typer.testing import CliRunner
 
 from vision_r1.cli import app
@@ -35,7 +35,7 @@ def test_all_benchmarks_on_the_tiny_model(
     summary = run_evaluation(tiny_model_dir, specs, out, FAST)
     assert list(summary["benchmarks"]) == ["mathvista", "mathverse", "mm_math", "heldout"]
     counts = {name: result["items"] for name, result in summary["benchmarks"].items()}
-    assert counts == {"mathvista": 3, "mathverse": 4, "mm_math": 2, "heldout": 6}
+    assert counts == {"mathvista": 3, "mathverse": 4, "mm_math": 3, "heldout": 6}
     for name, count in counts.items():
         records = _lines(out / name / "results.jsonl")
         assert len(records) == count and len({r["id"] for r in records}) == count
@@ -48,8 +48,16 @@ def test_all_benchmarks_on_the_tiny_model(
     versions = summary["benchmarks"]["mathverse"]["by_category"]["problem_version"]
     assert set(versions) == {"Text Dominant", "Vision Intensive", "Vision Only", "Text Only"}
     assert summary["settings"]["temperature"] == 0.6 and summary["settings"]["top_p"] == 0.95
-    assert set(summary["table"]) == {"label", "benchmarks", "avg"}
-    assert "| model | MathVista | MathVerse | MM-Math | Avg | heldout |" in (out / "summary.md").read_text()
+    assert set(summary["table"]) == {"label", "sampling", "benchmarks", "avg", "official", "official_avg"}
+    assert summary["benchmarks"]["heldout"]["official_accuracy"] is None  # no official rules for RL sets
+    assert all(
+        summary["benchmarks"][n]["official_accuracy"] is not None
+        for n in ("mathvista", "mathverse", "mm_math")
+    )
+    assert summary["benchmarks"]["mathverse"]["headline"]["items"] == 3  # Text Only left out of "All"
+    markdown = (out / "summary.md").read_text()
+    assert "| model | score | MathVista | MathVerse | MM-Math | Avg | heldout |" in markdown
+    assert "| model | official |" in markdown and "| model | strict |" in markdown
     # the evaluation folder is a run's eval stage: the report shows exactly these figures
     state = {
         "stages": {"eval": {"kind": "eval", "status": "done"}},
@@ -59,11 +67,15 @@ def test_all_benchmarks_on_the_tiny_model(
     (tmp_path / "state.json").write_text(json.dumps(state))
     html = build_report(tmp_path).read_text()
     row = summary["table"]
-    cells = "".join(
-        f'<td class="num">{value:.1f}</td>'
-        for value in [*(row["benchmarks"][n] for n in ("mathvista", "mathverse", "mm_math")), row["avg"]]
-    )
-    assert f"<td>eval</td>{cells}" in html
+    for score, values, average in (
+        ("official", row["official"], row["official_avg"]),
+        ("strict", row["benchmarks"], row["avg"]),
+    ):
+        cells = "".join(
+            f'<td class="num">{value:.1f}</td>'
+            for value in [*(values[n] for n in ("mathvista", "mathverse", "mm_math")), average]
+        )
+        assert f"<td>eval</td><td>{score}</td>{cells}" in html
 
 
 @pytest.mark.slow
@@ -99,12 +111,39 @@ def test_format_retries_are_explicit_and_reported(tiny_model_dir: Path, tmp_path
     # random weights never produce the <think>/<answer> layout, so every item uses all its retries
     assert [r["attempts"] for r in records] == [3, 3, 3]
     assert all(r["first_attempt"]["format_ok"] is False and r["format_ok"] is False for r in records)
-    assert summary["benchmarks"]["val"]["format_retry"] == {
+    assert summary["benchmarks"]["val"]["retry"] == {
+        "rule": "re-sample while the think/answer format is broken",
         "max_retries": 2,
-        "items_retried": 3,
+        "samples_retried": 3,
         "extra_samples": 6,
         "accuracy_first_attempt": 0.0,
+        "official_accuracy_first_attempt": None,
     }
+
+
+@pytest.mark.slow
+def test_n_samples_and_the_vision_r1_resampling_rule(tiny_model_dir: Path, tmp_path: Path) -> None:
+    root = write_mathvista_hf_json(tmp_path / "mv")
+    settings = {**FAST, "max_new_tokens": 3, "samples": 2, "resample_missing_answer": True}
+    summary = run_evaluation(tiny_model_dir, [f"mathvista={root}"], tmp_path / "eval", settings, label="tiny")
+    records = _lines(tmp_path / "eval" / "mathvista" / "results.jsonl")
+    assert sorted((r["id"], r["sample"]) for r in records) == [
+        (i, k) for i in ("1", "2", "3") for k in (0, 1)
+    ]
+    # 3 random tokens never close </answer>: every sample is drawn 5 times in all, the last one kept
+    assert all(r["attempts"] == 5 and "first_attempt" in r for r in records)
+    result = summary["benchmarks"]["mathvista"]
+    assert (
+        result["samples_per_item"],
+        result["retry"]["samples_retried"],
+        result["retry"]["extra_samples"],
+    ) == (2, 6, 24)
+    assert set(result["pass_at_n"]) == {"strict", "official"}
+    note = "mean@2; vision-r1: re-sample while </answer> is missing (up to 4 more)"
+    assert summary["table"]["sampling"] == note and summary["table"]["label"] == "tiny"
+    assert f"| {note} |" in (tmp_path / "eval" / "summary.md").read_text()
+    with pytest.raises(ResumeMismatchError, match=r"samples: 2 -> 3"):
+        run_evaluation(tiny_model_dir, [f"mathvista={root}"], tmp_path / "eval", {**settings, "samples": 3})
 
 
 def test_unknown_reward_kind_fails_before_loading_the_model(tmp_path: Path) -> None:
@@ -164,7 +203,7 @@ def test_cli_run_killed_mid_way_resumes_without_loss(tiny_model_dir: Path, tmp_p
     assert finished.returncode == 0, finished.stderr[-2000:]
     ids = [r["id"] for r in _lines(results)]
     assert sorted(ids, key=int) == [str(i) for i in range(16)]  # all there, none twice
-    assert "accuracy" in finished.stdout
+    assert "| model | strict |" in finished.stdout and "16 items from " + str(data) in finished.stdout
 
 
 def test_settings_defaults_and_validation(tmp_path: Path) -> None:
@@ -183,6 +222,18 @@ def test_settings_defaults_and_validation(tmp_path: Path) -> None:
         EvalSettings.from_value({"llm_extractor": {"url": "http://x"}})
     with pytest.raises(ValueError, match="format_retries must be between 0 and 10"):
         EvalSettings(format_retries=11)
+    with pytest.raises(ValueError, match="samples must be between 1 and 64"):
+        EvalSettings(samples=0)
+    with pytest.raises(ValueError, match="choose one re-sampling rule"):
+        EvalSettings(format_retries=2, resample_missing_answer=True)
+    assert EvalSettings(resample_missing_answer=True).retry_needed("<answer>5", format_ok=False)
+    assert not EvalSettings(resample_missing_answer=True).retry_needed("x</answer> trailing", format_ok=False)
+    assert EvalSettings(format_retries=1).retry_needed(
+        "<think>a</think><answer>5</answer> x", format_ok=False
+    )
+    # options added later are left out of a run's identity at their defaults: older runs still resume
+    assert "samples" not in EvalSettings().result_identity(tmp_path)
+    assert EvalSettings(samples=4).result_identity(tmp_path)["samples"] == 4
     with pytest.raises(ValueError, match="backend must be"):
         EvalSettings(backend="sglang")
     identity = EvalSettings(batch_size=4, tensor_parallel_size=8).result_identity(tmp_path)

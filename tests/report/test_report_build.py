@@ -48,7 +48,7 @@ def test_full_run_report(tmp_path: Path) -> None:
     assert "answer_mismatch" in html  # the raw stats.json is kept, folded
     assert "<h2>Notes</h2>" not in html
     summary = (html_path.parent / "summary.md").read_text()
-    assert "| eval | 75.0 | 50.0 | 66.7 | 63.9 |" in summary
+    assert "| eval | strict | 75.0 | 50.0 | 66.7 | 63.9 |" in summary  # no official figures in this fixture
     assert "![Response length across GRPO stages](response-length.png)" in summary
     assert "| ptst_8k | grpo | done | 2026-11-22 10:21:00 | 2026-11-22 10:27:30 | 6m 30s | 20 |" in summary
 

@@ -70,9 +70,13 @@ def test_constants_and_numbers_never_reach_the_symbolic_judge() -> None:
     assert answers_match("x^2+6x+9", "(x+3)^2")  # polynomial identity, valued at test points
     assert not answers_match("x^2+9", "(x+3)^2")
     assert not answers_match("\\sqrt{x^2}", "x")  # a negative test point tells |x| from x
+    assert answers_match("2\\frac{1}{2}", "2.5") and not answers_match("2\\frac{1}{2}", "1")  # mixed numbers
+    assert answers_match("[0, \\infty)", "[0,\\infty)") and not answers_match("(0, 1]", "(0, 1)")
+    assert answers_match("\\{3, -1\\}", "\\{-1,3\\}") and not answers_match("(3, -1)", "(-1, 3)")
+    assert not answers_match("1 2", "12")  # two numbers, whatever sympy makes of them
     after = symbolic_verdict.cache_info()
     assert (after.hits, after.misses) == (before.hits, before.misses)
-    assert answers_match("[0, \\infty)", "[0,\\infty)", time_limit_s=30.0)  # an interval: sympy's job
+    assert answers_match("\\sin(x)", "\\sin x", time_limit_s=30.0)  # a function: sympy's job
     assert symbolic_verdict.cache_info().misses == before.misses + 1
 
 
@@ -116,3 +120,28 @@ def test_equation_answers() -> None:
     assert answers_match("y = 3 + 2x", "y=2x+3")
     assert not answers_match("y=2x-3", "y=2x+3", time_limit_s=30.0)
     assert answers_match("2x=1", "x=\\frac{1}{2}")
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("(1, 2]", "(1,2]", True),
+        ("(1, 2)", "(1, 2]", False),
+        ("[0, +\\infty)", "[0,\\infty)", True),
+        ("(-\\infty, 0)", "(0, \\infty)", False),
+        ("\\{2, 1, 2\\}", "\\{1, 2, 2\\}", True),
+        ("\\{1, 2\\}", "\\{1, 2, 3\\}", False),
+        ("(1,2)\\cup(3,4)", "(1,2) ∪ (3,4)", True),
+        ("(a+b, 1)", "(b+a, 1)", True),  # entries compared as expressions
+        ("(\\sin x, 1)", "(\\sin(x), 1)", None),  # an entry only sympy can settle
+        ("\\{x | x > 1\\}", "(1, \\infty)", None),  # set-builder notation
+        ("(x+1)(x-2)", "(x-2)(x+1)", None),  # a product, not a point
+        ("[1, 2, 3]", "[1, 2, 3]", None),  # a list, not an interval
+        ("5", "(5, 5)", None),
+    ],
+)
+def test_same_bracketed(first: str, second: str, same: bool | None) -> None:
+    from vision_r1.rewards.intervals import same_bracketed
+    from vision_r1.rewards.math import element_match
+
+    assert same_bracketed(first, second, element_match) is same

@@ -6,7 +6,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from vision_r1.rewards.math import answers_match
-from vision_r1.rewards.symbolic import symbolic_verdict
+from vision_r1.rewards.symbolic import idle_judges, judges_started, symbolic_verdict
 
 PATHOLOGICAL = "(x+1)^{3000}-(x-1)^{3000}"  # sympy expands this for minutes
 
@@ -46,3 +46,18 @@ def test_values_come_back_for_numeric_tolerance() -> None:
     verdict = symbolic_verdict("\\sqrt{3}", "1.732", 30.0)
     assert verdict.predicted_value is not None and abs(verdict.predicted_value - 3**0.5) < 1e-9
     assert verdict.truth_value == 1.732
+
+
+def test_a_killed_judge_is_replaced_in_the_background_not_inside_the_next_call() -> None:
+    assert symbolic_verdict("\\frac{3}{6}", "\\frac{1}{2}", 30.0).equal  # a warm judge to kill
+    started = time.monotonic()
+    assert symbolic_verdict("(x+1)^{2999}-(x-1)^{2999}", "(x+3)^{2999}", 0.5).timed_out
+    assert time.monotonic() - started < 5.0  # the kill does not wait for the replacement
+    deadline = time.monotonic() + 120
+    while idle_judges() == 0 and time.monotonic() < deadline:  # the spare starts on its own
+        time.sleep(0.02)
+    assert idle_judges() >= 1
+    before = judges_started()
+    verdict = symbolic_verdict("\\cos(x)", "\\cos x", 30.0)
+    assert verdict.equal and not verdict.timed_out
+    assert judges_started() == before  # served by the spare: no start-up inside this call

@@ -29,6 +29,8 @@ class EvalItem:
     `categories` maps a breakdown name (e.g. "task", "problem_version") to the labels this item counts
     towards; an item may carry several labels (MathVista skills). `reward` is the reward kind that
     judges it: math-like kinds go through answer extraction, box kinds through `compute_score`.
+    `extra_info` also carries what a benchmark's official scorer needs (answer type, precision,
+    every boxed answer of a reference solution).
     """
 
     item_id: str
@@ -40,6 +42,7 @@ class EvalItem:
     reward: str = "math"
     data_source: str = "eval"
     extra_info: dict[str, Any] = field(default_factory=dict)
+    source: str = ""  # the file the item was read from, for per-file counts
 
     @property
     def question(self) -> str:

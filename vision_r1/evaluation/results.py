@@ -1,4 +1,4 @@
-"""The per-benchmark results file: one JSON line per judged question, appended and fsynced.
+"""The per-benchmark results file: one JSON line per judged sample of a question, appended and fsynced.
 
 A run killed at any moment keeps every item judged before the kill; the next run reads the file,
 skips those items and appends the rest. A half-written last line (the kill landed mid-write) is cut
@@ -28,7 +28,7 @@ class ResultStore:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.path = self.directory / RESULTS_FILE
         self._check_config(config)
-        self.records: dict[str, dict[str, Any]] = {}
+        self.records: dict[tuple[str, int], dict[str, Any]] = {}
         if self.path.exists():
             self._load()
 
@@ -63,10 +63,20 @@ class ResultStore:
                 record = json.loads(line)
             except json.JSONDecodeError as error:
                 raise ValueError(f"{self.path}: line {number} is not valid JSON ({error.msg})") from error
-            self.records[str(record["id"])] = record
+            self.records[record_key(record)] = record
 
-    def __contains__(self, item_id: str) -> bool:
-        return item_id in self.records
+    def __contains__(self, key: tuple[str, int]) -> bool:
+        return key in self.records
+
+    def replace_all(self, records: list[dict[str, Any]]) -> None:
+        """Write the whole file anew, atomically (judging given responses redoes every record)."""
+        temporary = self.path.with_suffix(".tmp")
+        with temporary.open("w", encoding="utf-8") as handle:
+            handle.write("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.path)
+        self.records = {record_key(record): record for record in records}
 
     def append(self, records: list[dict[str, Any]]) -> None:
         """Write a batch of judged items durably (one write and one fsync per batch)."""
@@ -76,4 +86,9 @@ class ResultStore:
             handle.flush()
             os.fsync(handle.fileno())
         for record in records:
-            self.records[str(record["id"])] = record
+            self.records[record_key(record)] = record
+
+
+def record_key(record: dict[str, Any]) -> tuple[str, int]:
+    """(item id, sample number); records written before samples existed are sample 0."""
+    return str(record["id"]), int(record.get("sample", 0))

@@ -1,22 +1,14 @@
-"""`run_evaluation`: the one function behind `vision-r1 eval` and the recipe's `eval` stage.
+"""`run_evaluation`: the one function behind `vision-r1 eval MODEL_DIR` and the recipe's `eval` stage.
 
-For each benchmark: load it, skip items already in its `results.jsonl`, generate the rest batch by
-batch (each batch judged and appended durably before the next starts), then recompute the summary
-from the whole file. The model is loaded only if some item still needs a response, so re-running a
-finished evaluation only rewrites the summaries.
-
-Output layout under `out_dir`:
-    summary.json             {"model_dir", "settings", "benchmarks": {name: summary}, "table": row}
-    summary.md               the paper-layout table plus per-benchmark details
-    <benchmark>/results.jsonl     one line per item (question, response, extracted answer, verdict)
-    <benchmark>/summary.json      that benchmark's summary
-    <benchmark>/eval_config.json  the settings its results were made with
+For each benchmark: load it, skip the (item, sample) pairs already in its `results.jsonl`,
+generate the rest batch by batch (each batch judged twice, official and strict, and appended
+durably before the next starts), then recompute the summary from the whole file. The model is
+loaded only if some sample still needs a response, so re-running a finished evaluation only
+rewrites the summaries. The output layout is described in `summaries`.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -24,18 +16,17 @@ from typing import Any
 
 from tqdm import tqdm
 
-from vision_r1.evaluation.benchmarks import BenchmarkSpec, load_benchmark
+from vision_r1.evaluation.benchmarks import BenchmarkSpec, file_counts, load_benchmark
 from vision_r1.evaluation.generation import Generation, GenerationRequest, Generator, make_generator
 from vision_r1.evaluation.items import EvalItem
 from vision_r1.evaluation.judging import Verdict, item_kind, judge, result_record
 from vision_r1.evaluation.llm_extractor import LLMAnswerExtractor, OpenAIChatCompleter
-from vision_r1.evaluation.metrics import summarize
+from vision_r1.evaluation.official import OFFICIAL_RULES, OfficialRules
 from vision_r1.evaluation.results import ResultStore
 from vision_r1.evaluation.settings import EvalSettings
-from vision_r1.evaluation.summary_markdown import summary_markdown
-from vision_r1.evaluation.table import table_row
+from vision_r1.evaluation.summaries import benchmark_summary, write_evaluation
 
-SUMMARY_FILE = "summary.json"
+Unit = tuple[EvalItem, int]  # one sample of one item
 
 
 def run_evaluation(
@@ -44,35 +35,48 @@ def run_evaluation(
     out_dir: str | Path,
     settings: EvalSettings | dict[str, Any] | None = None,
     extractor: LLMAnswerExtractor | None = None,
+    label: str | None = None,
 ) -> dict[str, Any]:
     """Evaluate `model_dir` (an HF model directory) on `benchmarks`; returns the summary dict.
 
     `benchmarks` are `BenchmarkSpec`s, recipe mappings `{kind, path, name?, limit?}` or strings
     `[NAME:]KIND=PATH`. `settings` is an `EvalSettings` or its mapping. `extractor` overrides the
     LLM extractor built from `settings.llm_extractor` (any `ChatCompleter` wrapped in one).
+    `label` names the table row (default: the model folder's name).
     """
     settings = EvalSettings.from_value(settings)
+    specs = unique_specs(benchmarks)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    session = _Session(str(model_dir), settings, extractor or make_extractor(settings))
+    summaries = {spec.name: session.evaluate(spec, out / spec.name) for spec in specs}
+    origin = {"model_dir": str(model_dir)}
+    return write_evaluation(out, label or Path(model_dir).name, origin, public_settings(settings), summaries)
+
+
+def unique_specs(benchmarks: Sequence[BenchmarkSpec | dict[str, Any] | str]) -> list[BenchmarkSpec]:
     specs = [BenchmarkSpec.from_value(b) for b in benchmarks]
     names = [spec.name for spec in specs]
     if len(set(names)) != len(names):
         raise ValueError(f"benchmark names must be unique, got {names}")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    if extractor is None and settings.llm_extractor is not None:
-        extractor = LLMAnswerExtractor(OpenAIChatCompleter(settings.llm_extractor))
-    session = _Session(str(model_dir), settings, extractor)
-    summaries = {}
-    for spec in specs:
-        summaries[spec.name] = session.evaluate(spec, out / spec.name)
-    summary = {
-        "model_dir": str(model_dir),
-        "settings": _public_settings(settings),
-        "benchmarks": summaries,
-        "table": table_row(Path(model_dir).name, summaries),
-    }
-    _write_json(out / SUMMARY_FILE, summary)
-    (out / "summary.md").write_text(summary_markdown(summary))
-    return summary
+    return specs
+
+
+def make_extractor(settings: EvalSettings) -> LLMAnswerExtractor | None:
+    if settings.llm_extractor is None:
+        return None
+    return LLMAnswerExtractor(OpenAIChatCompleter(settings.llm_extractor))
+
+
+def checked_items(spec: BenchmarkSpec) -> list[EvalItem]:
+    """The benchmark's items; an unknown reward kind fails now, not after a model is loaded."""
+    items = load_benchmark(spec)
+    for item in items:
+        try:
+            item_kind(item)
+        except ValueError as error:
+            raise ValueError(f"benchmark '{spec.name}', item {item.item_id}: {error}") from error
+    return items
 
 
 class _Session:
@@ -98,58 +102,61 @@ class _Session:
         return self._generator
 
     def evaluate(self, spec: BenchmarkSpec, directory: Path) -> dict[str, Any]:
-        items = load_benchmark(spec)
-        for item in items:  # an unknown reward kind must fail now, not after the model is loaded
-            try:
-                item_kind(item)
-            except ValueError as error:
-                raise ValueError(f"benchmark '{spec.name}', item {item.item_id}: {error}") from error
+        items = checked_items(spec)
         identity = {
             **self.settings.result_identity(Path(self.model_dir)),
             "kind": spec.kind,
             "path": str(spec.path),
         }
         store = ResultStore(directory, identity)
-        pending = [item for item in items if item.item_id not in store]
+        units = [(item, sample) for item in items for sample in range(self.settings.samples)]
+        pending = [(item, sample) for item, sample in units if (item.item_id, sample) not in store]
+        official = OFFICIAL_RULES.get(spec.kind)
         step = self.settings.resolved_batch_size(self.backend)
-        with tqdm(total=len(items), initial=len(items) - len(pending), desc=spec.name, unit="q") as progress:
+        with tqdm(
+            total=len(units), initial=len(units) - len(pending), desc=spec.name, unit="sample"
+        ) as progress:
             for start in range(0, len(pending), step):
                 batch = pending[start : start + step]
+                attempts = self._attempts([item for item, _ in batch], official)
                 store.append(
                     [
-                        result_record(item, attempts)
-                        for item, attempts in zip(batch, self._attempts(batch), strict=True)
+                        result_record(item, tries, sample)
+                        for (item, sample), tries in zip(batch, attempts, strict=True)
                     ]
                 )
                 progress.update(len(batch))
-        records = [store.records[item.item_id] for item in items]
-        summary = {
-            "name": spec.name,
-            "kind": spec.kind,
-            "path": str(spec.path),
-            **summarize(records, self.settings.format_retries),
-        }
-        _write_json(directory / SUMMARY_FILE, summary)
-        return summary
+        records = [store.records[(item.item_id, sample)] for item, sample in units]
+        return benchmark_summary(
+            spec, records, file_counts(items, str(spec.path)), self.settings.retry, directory
+        )
 
-    def _attempts(self, batch: list[EvalItem]) -> list[list[tuple[Generation, Verdict]]]:
-        """Generate and judge a batch; re-sample format failures while retries are left."""
+    def _attempts(
+        self, batch: list[EvalItem], official: OfficialRules | None
+    ) -> list[list[tuple[Generation, Verdict]]]:
+        """Generate and judge a batch; re-sample under the settings' retry rule while retries are left."""
         system = self.settings.system_prompt
+        retry = self.settings.retry
         attempts: list[list[tuple[Generation, Verdict]]] = [[] for _ in batch]
         todo = list(range(len(batch)))
-        for _ in range(1 + self.settings.format_retries):
+        for _ in range(1 + (retry["max_retries"] if retry else 0)):
             generations = self.generator.generate(
                 [GenerationRequest.for_item(batch[i], system) for i in todo]
             )
             for index, generation in zip(todo, generations, strict=True):
-                attempts[index].append((generation, judge(batch[index], generation.text, self.extractor)))
-            todo = [i for i in todo if not attempts[i][-1][1].format_ok]
+                verdict = judge(batch[index], generation.text, self.extractor, official)
+                attempts[index].append((generation, verdict))
+            todo = [
+                i
+                for i in todo
+                if self.settings.retry_needed(attempts[i][-1][0].text, attempts[i][-1][1].format_ok)
+            ]
             if not todo:
                 break
         return attempts
 
 
-def _public_settings(settings: EvalSettings) -> dict[str, Any]:
+def public_settings(settings: EvalSettings) -> dict[str, Any]:
     values = asdict(settings)
     if settings.llm_extractor is not None:  # the endpoint, never a key (keys are only read from env)
         values["llm_extractor"] = {
@@ -157,14 +164,3 @@ def _public_settings(settings: EvalSettings) -> dict[str, Any]:
             "model": settings.llm_extractor.model,
         }
     return values
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    os.replace(temporary, path)
-
-
-def load_summary(out_dir: str | Path) -> dict[str, Any]:
-    """The summary an evaluation wrote (used by the run report)."""
-    return json.loads((Path(out_dir) / SUMMARY_FILE).read_text())

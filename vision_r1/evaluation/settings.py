@@ -1,9 +1,13 @@
 """Evaluation settings: one flat mapping, the same in a recipe's eval stage and on the command line.
 
 Defaults follow the paper: temperature 0.6, top-p 0.95, up to 16K new tokens, one sample per
-question and no re-sampling. `format_retries` re-samples a question whose response breaks the
-`<think>/<answer>` format up to N more times, as the original evaluation did (up to 5); it raises
-scores, so it is off unless asked for and always reported.
+question and no re-sampling. Options that published numbers depend on are explicit, off by
+default and always reported:
+- `samples`: n responses per question; accuracy becomes mean@n and pass@n is added;
+- `resample_missing_answer`: the Vision-R1 evaluation's rule, a response without `</answer>` is
+  drawn again, up to 5 responses in all, and the last one is kept. It raises scores;
+- `format_retries`: our stricter variant, re-sampling a response that breaks the whole
+  `<think>/<answer>` layout up to N more times.
 """
 
 from __future__ import annotations
@@ -16,6 +20,10 @@ from vision_r1.evaluation.generation import BACKENDS, SamplingSettings
 from vision_r1.evaluation.llm_extractor import ExtractorEndpoint
 
 DEFAULT_BATCH_SIZE = {"transformers": 8, "vllm": 1024}
+MAX_SAMPLES = 64
+VISION_R1_MAX_RESPONSES = 5  # the Vision-R1 evaluation draws at most 5 responses per question
+MISSING_ANSWER_RULE = "vision-r1: re-sample while </answer> is missing"
+FORMAT_RULE = "re-sample while the think/answer format is broken"
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,8 @@ class EvalSettings:
     system_prompt: str | None = None
     format_retries: int = 0
     llm_extractor: ExtractorEndpoint | None = None
+    samples: int = 1
+    resample_missing_answer: bool = False
 
     def __post_init__(self) -> None:
         if self.backend not in ("auto", *BACKENDS):
@@ -45,6 +55,10 @@ class EvalSettings:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
         if not 0 <= self.format_retries <= 10:
             raise ValueError(f"format_retries must be between 0 and 10, got {self.format_retries}")
+        if not 1 <= self.samples <= MAX_SAMPLES:
+            raise ValueError(f"samples must be between 1 and {MAX_SAMPLES}, got {self.samples}")
+        if self.format_retries and self.resample_missing_answer:
+            raise ValueError("choose one re-sampling rule: format_retries or resample_missing_answer")
 
     @classmethod
     def from_value(cls, value: EvalSettings | dict[str, Any] | None) -> EvalSettings:
@@ -71,6 +85,21 @@ class EvalSettings:
     def sampling(self) -> SamplingSettings:
         return SamplingSettings(self.temperature, self.top_p, self.max_new_tokens, self.seed)
 
+    @property
+    def retry(self) -> dict[str, Any] | None:
+        """The re-sampling rule in force, as reported in summaries; None when there is none."""
+        if self.resample_missing_answer:
+            return {"rule": MISSING_ANSWER_RULE, "max_retries": VISION_R1_MAX_RESPONSES - 1}
+        if self.format_retries:
+            return {"rule": FORMAT_RULE, "max_retries": self.format_retries}
+        return None
+
+    def retry_needed(self, text: str, format_ok: bool) -> bool:
+        """Whether a response is drawn again under the rule in force."""
+        if self.resample_missing_answer:
+            return "</answer>" not in text
+        return not format_ok
+
     def resolved_backend(self) -> str:
         if self.backend != "auto":
             return self.backend
@@ -87,6 +116,9 @@ class EvalSettings:
         Batch size, backend and parallelism only change speed, so a run may resume with others.
         """
         identity = {key: value for key, value in asdict(self).items() if key not in _SPEED_ONLY}
+        for key, default in _LATER_OPTIONS.items():  # absent at their defaults: older runs still resume
+            if identity[key] == default:
+                del identity[key]
         identity["model_dir"] = str(Path(model_dir).resolve())
         if self.llm_extractor is not None:
             identity["llm_extractor"] = {
@@ -97,3 +129,4 @@ class EvalSettings:
 
 
 _SPEED_ONLY = frozenset({"backend", "batch_size", "tensor_parallel_size", "seed"})
+_LATER_OPTIONS = {"samples": 1, "resample_missing_answer": False}

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from vision_r1.evaluation.table import column_title, markdown_table, table_columns, table_row
+from vision_r1.evaluation.table import column_title, markdown_table, table_lines, table_row
 from vision_r1.report import plots
 from vision_r1.report.run_data import RunData, StageData, load_run
 
@@ -136,7 +136,7 @@ def eval_tables(run: RunData) -> dict[str, Any] | None:
     if not stages:
         return None
     rows = [table_row(s.name, s.eval_summary["benchmarks"]) for s in stages]
-    columns = table_columns(rows)
+    columns, lines = table_lines(rows)  # an official and a strict line per stage, side by side
     details = [
         {"stage": s.name, "title": column_title(name), **summary}
         for s in stages
@@ -144,13 +144,8 @@ def eval_tables(run: RunData) -> dict[str, Any] | None:
     ]
     return {
         "columns": [column_title(c) for c in columns],
-        "rows": [
-            {
-                "label": row["label"],
-                "cells": [row.get("avg") if c == "avg" else row["benchmarks"].get(c) for c in columns],
-            }
-            for row in rows
-        ],
+        "rows": lines,
+        "sampled": any(line["sampling"] for line in lines),
         "markdown": markdown_table(rows),
         "details": details,
     }

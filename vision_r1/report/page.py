@@ -41,14 +41,15 @@ TEMPLATE = """<!DOCTYPE html>
 {% endif %}
 {% if eval %}
 <h2>Evaluation</h2>
-<table><tr><th>model</th>{% for c in eval.columns %}<th>{{ c }}</th>{% endfor %}</tr>
-{% for row in eval.rows %}<tr><td>{{ row.label }}</td>{% for v in row.cells %}<td class="num">{{ '-' if v is none else '%.1f' % v }}</td>{% endfor %}</tr>
+<table><tr><th>model</th><th>score</th>{% for c in eval.columns %}<th>{{ c }}</th>{% endfor %}{% if eval.sampled %}<th>sampling</th>{% endif %}</tr>
+{% for row in eval.rows %}<tr><td>{{ row.label }}</td><td>{{ row.score }}</td>{% for v in row.cells %}<td class="num">{{ '-' if v is none else '%.1f' % v }}</td>{% endfor %}{% if eval.sampled %}<td>{{ row.sampling or '-' }}</td>{% endif %}</tr>
 {% endfor %}</table>
-<table><tr><th>stage</th><th>benchmark</th><th>items</th><th>accuracy</th><th>format %</th><th>answer found %</th>
+<table><tr><th>stage</th><th>benchmark</th><th>items</th><th>official</th><th>strict</th><th>format %</th><th>answer found %</th>
 <th>truncated %</th><th>tokens mean</th><th>p50</th><th>p90</th><th>max</th></tr>
 {% for d in eval.details %}<tr><td>{{ d.stage }}</td><td>{{ d.title }}</td><td class="num">{{ d['items'] }}</td>
+<td class="num">{{ '%.1f' % d.official_accuracy if d.official_accuracy is number else '-' }}</td>
 <td class="num">{{ '%.1f' % d.accuracy }}</td><td class="num">{{ '%.1f' % d.format_rate }}</td>
-<td class="num">{{ '%.1f' % d.extraction_rate }}</td><td class="num">{{ '%.1f' % d.truncated_rate }}</td>
+<td class="num">{{ '%.1f' % d.extraction_rate }}</td><td class="num">{{ '%.1f' % d.truncated_rate if d.truncated_rate is number else '-' }}</td>
 <td class="num">{{ '%.0f' % d.response_tokens.mean }}</td><td class="num">{{ '%.0f' % d.response_tokens.p50 }}</td>
 <td class="num">{{ '%.0f' % d.response_tokens.p90 }}</td><td class="num">{{ d.response_tokens.max }}</td></tr>
 {% endfor %}</table>

@@ -37,15 +37,26 @@ _DIVIDE = ("/", "\\div", "÷")
 _FRACTIONS = ("\\frac", "\\dfrac", "\\tfrac")
 _CLOSING = {"{": "}", "(": ")"}
 _SPLIT_NUMBER = re.compile(r"[\d.]\s+[\d.]")
+# `2\frac{1}{2}` and `2 1/2` are mixed numbers (2.5), as math-verify and mathruler read them; an
+# integer before any other fraction (`2\frac{\sqrt3}{2}`) is a product.
+_MIXED_LATEX = re.compile(
+    r"\\[dt]?frac(?:\{(?P<top>\d+)\}|(?P<top_digit>\d))(?:\{(?P<bottom>\d+)\}|(?P<bottom_digit>\d))"
+)
+_MIXED_TEXT = re.compile(r"(?P<sign>[-+]?)(?P<whole>\d+)\s+(?P<top>\d+)\s*/\s*(?P<bottom>\d+)")
+_INTEGER_LITERAL = re.compile(r"[-+]?\d+")
 
 
 class _NotConstant(Exception):
     pass
 
 
-def constant_value(text: str) -> float | None:
-    """The real value `text` denotes, or None if it is not a plain constant expression."""
-    return _value(text, {})
+def constant_value(text: str, mixed_numbers: bool = True) -> float | None:
+    """The real value `text` denotes, or None if it is not a plain constant expression.
+
+    `mixed_numbers=False` reads `2\\frac{1}{2}` as a product (1), as sympy's LaTeX parser does:
+    scorers that use that parser (MM-Math's) need its reading to be reproduced.
+    """
+    return _value(text, {}, mixed_numbers)
 
 
 def same_expression(first: str, second: str) -> bool | None:
@@ -74,28 +85,40 @@ def same_equation(first: str, second: str) -> bool | None:
     isolated = first_left == second_left and len(first_left) == 1 and first_left.isalpha()
     if isolated and first_left not in first_right + second_right:
         return same_expression(first_right, second_right)
+    return True if equation_ratio(first, second) is not None else None
+
+
+def equation_ratio(first: str, second: str) -> float | None:
+    """The constant k with (left - right) of `first` = k (left - right) of `second` at every test
+    point; None when the two single equations are not proportional or cannot be read here."""
+    if first.count("=") != 1 or second.count("=") != 1:
+        return None
+    sides = [side.strip() for equation in (first, second) for side in equation.split("=")]
     ratios = []
     for point in _POINTS:
-        values = [_value(side, point) for side in (first_left, first_right, second_left, second_right)]
+        values = [_value(side, point) for side in sides]
         if any(value is None for value in values):
             return None
         first_difference, second_difference = values[0] - values[1], values[2] - values[3]
         if first_difference == 0 or second_difference == 0:
             return None
         ratios.append(first_difference / second_difference)
-    return True if all(math.isclose(ratio, ratios[0], rel_tol=1e-9) for ratio in ratios) else None
+    return ratios[0] if all(math.isclose(ratio, ratios[0], rel_tol=1e-9) for ratio in ratios) else None
 
 
-def _value(text: str, letters: Mapping[str, float]) -> float | None:
+def _value(text: str, letters: Mapping[str, float], mixed_numbers: bool = True) -> float | None:
     if len(text) > _MAX_CHARS:
         return None
     source = clean_math_text(text)
+    mixed = _MIXED_TEXT.fullmatch(source) if mixed_numbers else None
+    if mixed is not None:
+        return _mixed_value(mixed["sign"], mixed["whole"], mixed["top"], mixed["bottom"])
     if _SPLIT_NUMBER.search(source):  # "1 2" is two numbers, not 12
         return None
     source = "".join(source.split())
     if not source:
         return None
-    reader = _Reader(source, letters)
+    reader = _Reader(source, letters, mixed_numbers)
     try:
         value = reader.expression()
         if reader.position != len(source):
@@ -105,11 +128,19 @@ def _value(text: str, letters: Mapping[str, float]) -> float | None:
     return value if isinstance(value, float) and math.isfinite(value) else None
 
 
+def _mixed_value(sign: str, whole: str, top: str, bottom: str) -> float | None:
+    if int(bottom) == 0:
+        return None
+    magnitude = int(whole) + int(top) / int(bottom)
+    return -magnitude if sign == "-" else magnitude
+
+
 class _Reader:
-    def __init__(self, source: str, letters: Mapping[str, float]) -> None:
+    def __init__(self, source: str, letters: Mapping[str, float], mixed_numbers: bool = True) -> None:
         self.source = source
         self.position = 0
         self.letters = letters
+        self.mixed_numbers = mixed_numbers
 
     def _take(self, *tokens: str) -> str | None:
         for token in tokens:
@@ -133,7 +164,20 @@ class _Reader:
         return value
 
     def term(self) -> float:
+        start = self.position
         value = self.signed()
+        if self.mixed_numbers and _INTEGER_LITERAL.fullmatch(self.source, start, self.position):
+            mixed = _MIXED_LATEX.match(self.source, self.position)
+            if mixed is not None:
+                self.position = mixed.end()
+                literal = self.source[start : mixed.start()]
+                top, bottom = mixed["top"] or mixed["top_digit"], mixed["bottom"] or mixed["bottom_digit"]
+                whole = _mixed_value(
+                    literal[0] if literal[0] in "+-" else "", literal.lstrip("+-"), top, bottom
+                )
+                if whole is None:
+                    raise _NotConstant
+                value = whole
         while True:
             if self._take(*_MULTIPLY):
                 value *= self.signed()

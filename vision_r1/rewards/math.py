@@ -1,18 +1,23 @@
 """Math answers: pull the final answer out of a response and judge it against the ground truth.
 
 Judging is ordered cheapest first: normalized string equality, multiple-choice letters and option
-text, then numbers (units, percent, degrees, tolerance), constant LaTeX expressions and
-polynomial and equation identities evaluated in-process (`arithmetic`). Only what those cannot
-settle (sets, intervals, functions, some equations) goes to symbolic equivalence (math-verify,
-then mathruler), under a hard per-call time limit in a child process (see `symbolic`).
+text, then numbers (units, percent, degrees, tolerance), constant LaTeX expressions (mixed numbers
+such as `2\\frac{1}{2}` are sums), polynomial and equation identities evaluated in-process
+(`arithmetic`), and intervals, points and finite sets compared in-process (`intervals`). Only what
+those cannot settle (functions, some equations, set-builder notation) goes to symbolic equivalence
+(math-verify, then mathruler), under a hard per-call time limit in a child process (see `symbolic`).
+Numbers separated by spaces (`1 2`) never get there: sympy would read them as one number (12).
+Verdicts are cached: GRPO groups repeat the same answers against the same truth.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
 from vision_r1.rewards.arithmetic import constant_value, same_equation, same_expression
+from vision_r1.rewards.intervals import same_bracketed
 from vision_r1.rewards.numbers import ParsedNumber, clean_math_text, numbers_match, parse_number
 from vision_r1.rewards.symbolic import DEFAULT_TIME_LIMIT_S, symbolic_verdict
 from vision_r1.rewards.tags import answer_block
@@ -29,6 +34,9 @@ _LETTER = re.compile(
 _SPACES = re.compile(r"\s+")
 _MATH_SIGNS = frozenset("0123456789\\+-*/^=<>()[]{}|√π∞")
 _MAX_SYMBOLIC_CHARS = 1000
+# A number followed by whitespace and another number; a sub- or superscript digit (`\\log_2 8`) is no number.
+_SPLIT_NUMBERS = re.compile(r"(?<![_^\d.])\d+(?:\.\d*)?\s+\.?\d")
+_clear_symbolic_cache = symbolic_verdict.cache_clear  # bound now: benchmarks wrap the function itself
 
 
 def extract_answer(text: str) -> str | None:
@@ -57,8 +65,22 @@ def extract_answer(text: str) -> str | None:
 def _last_boxed(text: str) -> str | None:
     """Content of the last `\\boxed{...}` with balanced braces; None if absent or unbalanced."""
     start = text.rfind(_BOXED)
-    if start < 0:
-        return None
+    return None if start < 0 else _boxed_at(text, start)
+
+
+def boxed_answers(text: str) -> list[str]:
+    """Contents of every balanced `\\boxed{...}` in order (a multi-part solution boxes each part)."""
+    answers, start = [], text.find(_BOXED)
+    while start >= 0:
+        content = _boxed_at(text, start)
+        if content is not None and content.strip():
+            answers.append(content.strip())
+        start = text.find(_BOXED, start + len(_BOXED))
+    return answers
+
+
+def _boxed_at(text: str, start: int) -> str | None:
+    """Content of the `\\boxed{...}` starting at `start`; None when its braces never balance."""
     position = start + len(_BOXED)
     while position < len(text) and text[position] == " ":
         position += 1
@@ -88,13 +110,18 @@ def answers_match(
     answer, either way round. A letter truth is matched only by that letter or its option text,
     so listing several options never matches. `time_limit_s` bounds the symbolic fallback.
     """
+    return _answers_match(predicted, ground_truth, tuple(choices) if choices else (), time_limit_s)
+
+
+@functools.lru_cache(maxsize=65536)
+def _answers_match(predicted: str, ground_truth: str, choices: tuple[str, ...], time_limit_s: float) -> bool:
     predicted = _ANSWER_PREFIX.sub("", predicted, count=1).strip()
     ground_truth = _ANSWER_PREFIX.sub("", ground_truth, count=1).strip()
     if not predicted or not ground_truth:
         return False
     if _normalize(predicted) == _normalize(ground_truth):
         return True
-    options = [_strip_option_label(text, index) for index, text in enumerate(choices or [])]
+    options = [_strip_option_label(text, index) for index, text in enumerate(choices)]
     truth_letter = _option_index(ground_truth, options)
     predicted_letter = _option_index(predicted, options)
     if truth_letter is not None:
@@ -170,6 +197,11 @@ def _values_match(predicted: str, truth: str, time_limit_s: float) -> bool:
     same = same_equation(predicted, truth)
     if same is not None:
         return same
+    same = same_bracketed(predicted, truth, element_match)
+    if same is not None:
+        return same
+    if _SPLIT_NUMBERS.search(clean_math_text(predicted)) or _SPLIT_NUMBERS.search(clean_math_text(truth)):
+        return False
     verdict = symbolic_verdict(predicted.strip(), truth.strip(), time_limit_s)
     if verdict.equal:
         return True
@@ -183,6 +215,18 @@ def _values_match(predicted: str, truth: str, time_limit_s: float) -> bool:
         and truth_number is not None
         and numbers_match(predicted_number, truth_number)
     )
+
+
+def element_match(predicted: str, truth: str) -> bool | None:
+    """One entry of an interval, point or set: a number or constant, else an expression."""
+    settled = _cheap_match(predicted, truth)
+    return settled if settled is not None else same_expression(predicted, truth)
+
+
+def clear_caches() -> None:
+    """Forget cached verdicts (benchmarks time cold judging; tests of changed rules start clean)."""
+    _answers_match.cache_clear()
+    _clear_symbolic_cache()
 
 
 def _looks_mathematical(text: str) -> bool:

@@ -108,7 +108,9 @@ def numbers_match(predicted: ParsedNumber, truth: ParsedNumber) -> bool:
 
     Integers written as integers must be equal exactly (a count of 1000050 is not 1000000). A
     prediction written more precisely than a truth with 2+ decimals matches when it rounds to it
-    (3.1416 for 3.14); a one-decimal truth is not widened that way (0.53 is not 0.5).
+    (3.1416 for 3.14); a one-decimal truth is not widened that way (0.53 is not 0.5). Likewise a
+    prediction with 2+ decimals matches an exact truth (a fraction or constant) it is a rounding of
+    (0.333 for 1/3, 6.28 for 2\\pi), and a one-decimal one does not (0.3 is not 1/3).
     """
     # A decimal literal is a rounded value and gets a relative 1e-4; exact forms (integers,
     # fractions, constant expressions such as \\sqrt{2}) must agree to float noise.
@@ -131,6 +133,12 @@ def numbers_match(predicted: ParsedNumber, truth: ParsedNumber) -> bool:
             and (predicted.decimals is None or predicted.decimals > truth.decimals)
             and abs(pred_value - true_value) <= 0.5 * 10.0 ** (-truth.decimals) * (1 + 1e-9)
         )
-        if rounds_to_truth:
+        rounds_exact_truth = (
+            truth.decimals is None
+            and predicted.decimals is not None
+            and predicted.decimals >= 2
+            and abs(pred_value - true_value) <= 0.5 * 10.0 ** (-predicted.decimals) * (1 + 1e-9)
+        )
+        if rounds_to_truth or rounds_exact_truth:
             return True
     return False

@@ -4,8 +4,10 @@ sympy can run for minutes on pathological LaTeX, and verl calls reward functions
 threads inside Ray workers, where `signal.alarm` (math-verify's own guard) does not work. So the
 judging happens in small child processes (`symbolic_worker.py`) that the caller kills when a call
 overruns its limit: a hard limit in any thread, any process, any platform with pipes. Children are
-reused across calls, started lazily, replaced after a kill, and exit on their own when their
-parent dies (their stdin closes). Verdicts are cached because GRPO samples repeat answers.
+reused across calls, started lazily and warmed up before they take work, and exit on their own
+when their parent dies (their stdin closes). A killed child is replaced at once by a background
+thread, so its successor's start-up (about half a second of imports) is not paid by the next call.
+Verdicts are cached because GRPO samples repeat answers.
 """
 
 from __future__ import annotations
@@ -101,6 +103,7 @@ class _WorkerPool:
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(max(1, max_workers))
         self._all: set[_Worker] = set()
+        self.started = 0  # judges started, inside calls or as spares
         self._lock = threading.Lock()
 
     def judge(self, predicted: str, truth: str, time_limit_s: float) -> SymbolicVerdict:
@@ -115,11 +118,13 @@ class _WorkerPool:
                     return SymbolicVerdict(equal=False)
                 with self._lock:
                     self._all.add(worker)
+                    self.started += 1
             reply = worker.ask(predicted, truth, time_limit_s)
             if reply is None:  # overran its limit (or died): it must not serve another call
                 worker.kill()
                 with self._lock:
                     self._all.discard(worker)
+                threading.Thread(target=self._start_spare, name="symbolic-judge-spare", daemon=True).start()
                 return SymbolicVerdict(equal=False, timed_out=True)
             self._idle.put(worker)
         return SymbolicVerdict(
@@ -127,6 +132,21 @@ class _WorkerPool:
             predicted_value=reply.get("predicted_value"),
             truth_value=reply.get("truth_value"),
         )
+
+    def _start_spare(self) -> None:
+        """Start a judge ahead of need, outside any call's time (a failure shows on the next call)."""
+        try:
+            worker = _Worker()
+        except (OSError, RuntimeError):
+            return
+        with self._lock:
+            self._all.add(worker)
+            self.started += 1
+        self._idle.put(worker)
+
+    def idle_workers(self) -> int:
+        """Judges started and waiting for work."""
+        return self._idle.qsize()
 
     def close(self) -> None:
         with self._lock:
@@ -154,6 +174,16 @@ def _close_pool() -> None:
 
 
 atexit.register(_close_pool)
+
+
+def idle_judges() -> int:
+    """How many judge processes of this process are started and waiting (a spare after a kill counts)."""
+    return _current_pool().idle_workers()
+
+
+def judges_started() -> int:
+    """How many judge processes this process has started so far (inside calls and as spares)."""
+    return _current_pool().started
 
 
 @functools.lru_cache(maxsize=65536)

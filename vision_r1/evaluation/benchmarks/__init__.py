@@ -6,6 +6,8 @@ Kinds: `mathvista`, `mathverse`, `mm_math` (the paper's three, read from their p
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,9 @@ LOADERS: dict[str, Callable[[Path], list[EvalItem]]] = {
 }
 # Column order of the paper's results table; other benchmarks follow the average.
 PAPER_BENCHMARKS = {"mathvista": "MathVista", "mathverse": "MathVerse", "mm_math": "MM-Math"}
+# Items a benchmark's own headline leaves out: MathVerse's "All" has no Text Only version.
+HEADLINE_EXCLUDES: dict[str, dict[str, tuple[str, ...]]] = {"mathverse": {"problem_version": ("Text Only",)}}
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -74,8 +79,11 @@ class BenchmarkSpec:
 
 
 def load_benchmark(spec: BenchmarkSpec) -> list[EvalItem]:
-    """The items of one benchmark (the first `limit` when set), with unique ids checked."""
+    """The items of one benchmark (the first `limit` when set), with unique ids checked; how many
+    came from each file is logged, so a file that was not read never goes unnoticed."""
     items = LOADERS[spec.kind](spec.path)
+    for source, count in file_counts(items, str(spec.path)).items():
+        logger.info("benchmark '%s': %d items from %s", spec.name, count, source)
     if spec.limit is not None:
         items = items[: spec.limit]
     seen: set[str] = set()
@@ -84,3 +92,8 @@ def load_benchmark(spec: BenchmarkSpec) -> list[EvalItem]:
             raise ValueError(f"benchmark '{spec.name}' ({spec.path}): duplicate item id '{item.item_id}'")
         seen.add(item.item_id)
     return items
+
+
+def file_counts(items: list[EvalItem], unnamed: str = "") -> dict[str, int]:
+    """Items per source file, in reading order; items that name no file count under `unnamed`."""
+    return dict(Counter(item.source or unnamed for item in items))

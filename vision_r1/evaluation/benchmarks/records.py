@@ -8,6 +8,7 @@ that and reports malformed input by file and row.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,11 @@ def read_records(path: Path) -> list[dict[str, Any]]:
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    rows = []
+    return [row for _, row in iter_jsonl(path)]
+
+
+def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line, streamed; a bad line is named."""
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -47,8 +52,7 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
                 ) from error
             if not isinstance(row, dict):
                 raise BenchmarkFormatError(f"{path}: line {number} is not a JSON object")
-            rows.append(row)
-    return rows
+            yield number, row
 
 
 def _read_json(path: Path) -> list[dict[str, Any]]:
@@ -68,16 +72,42 @@ def _read_json(path: Path) -> list[dict[str, Any]]:
 
 
 def find_file(root: Path, names: tuple[str, ...], what: str) -> Path:
-    """`root` itself when it is a file, else the first of `names` that exists inside it."""
+    """`root` itself when it is a file, else the first of `names` (glob patterns) inside it."""
     if root.is_file():
         return root
     if not root.is_dir():
         raise BenchmarkFormatError(f"{what}: {root} does not exist")
+    found = find_optional(root, names)
+    if found is None:
+        raise BenchmarkFormatError(f"{what}: none of {', '.join(names)} found in {root}")
+    return found
+
+
+def find_optional(root: Path, names: tuple[str, ...]) -> Path | None:
+    """The first of `names` (glob patterns, in order of preference) that is a file under `root`."""
     for name in names:
         for candidate in sorted(root.glob(name)):
             if candidate.is_file():
                 return candidate
-    raise BenchmarkFormatError(f"{what}: none of {', '.join(names)} found in {root}")
+    return None
+
+
+def find_layout(root: Path, layouts: dict[str, tuple[str, ...]], what: str) -> tuple[str, Path]:
+    """`(layout name, file)` of the first layout with a file under `root`; `root` may be the file.
+
+    Releases of one benchmark differ in file names and folders (HF parquet, HF JSON, a GitHub
+    clone, older snapshots); an unknown one is an error that lists every pattern looked for.
+    """
+    if root.is_file():
+        return "file", root
+    if not root.is_dir():
+        raise BenchmarkFormatError(f"{what}: {root} does not exist")
+    for name, patterns in layouts.items():
+        found = find_optional(root, patterns)
+        if found is not None:
+            return name, found
+    looked_for = "; ".join(f"{name}: {' or '.join(patterns)}" for name, patterns in layouts.items())
+    raise BenchmarkFormatError(f"{what}: no known release layout in {root} (looked for {looked_for})")
 
 
 def required(row: dict[str, Any], name: str, where: str) -> Any:

@@ -26,11 +26,11 @@ def load_rl_parquet(path: Path) -> list[EvalItem]:
     items = []
     for number, row in enumerate(rows):
         item_id = str(indexes[number]) if use_index else str(number)
-        items.append(_item(row, f"{path}: row {number}", path.parent, item_id))
+        items.append(_item(row, f"{path}: row {number}", path.parent, item_id, str(path)))
     return items
 
 
-def _item(row: dict[str, Any], where: str, base_dir: Path, item_id: str) -> EvalItem:
+def _item(row: dict[str, Any], where: str, base_dir: Path, item_id: str, source: str) -> EvalItem:
     messages = required(row, "prompt", where)
     if not isinstance(messages, list) or not all(isinstance(m, dict) and "role" in m for m in messages):
         raise BenchmarkFormatError(f"{where}: field 'prompt' must be a list of {{role, content}} messages")
@@ -58,4 +58,5 @@ def _item(row: dict[str, Any], where: str, base_dir: Path, item_id: str) -> Eval
         reward=str(extra_info.get("reward") or ""),
         data_source=data_source,
         extra_info=extra_info,
+        source=source,
     )

@@ -44,9 +44,11 @@ class GenerationRequest:
 
 @dataclass(frozen=True)
 class Generation:
+    """A response; length and truncation are None when unknown (responses generated elsewhere)."""
+
     text: str
-    num_tokens: int
-    truncated: bool  # stopped by max_new_tokens rather than an end-of-sequence token
+    num_tokens: int | None
+    truncated: bool | None  # stopped by max_new_tokens rather than an end-of-sequence token
 
 
 class Generator(Protocol):
