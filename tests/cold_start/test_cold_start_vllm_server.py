@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-import yaml
-from cold_start_helpers import write_input
+from cold_start_helpers import tiny_model_endpoint_config, write_input
 from vllm_server import VllmServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,22 +33,9 @@ def _free_port() -> int:
 
 
 def _config(tmp_path: Path, name: str, source: Path, url: str) -> Path:
-    tiny = yaml.safe_load((REPO / "data_pipeline" / "configs" / "tiny.yaml").read_text())
-    endpoint = {
-        "kind": "openai", "base_url": url, "model": "tiny", "max_concurrency": 4,
-        "send_seed": True, "probe_interval_s": 2, "outage_budget_s": 900,
-    }  # fmt: skip
-    config = {
-        "input": str(source),
-        "output_dir": str(tmp_path / name),
-        "vlm": endpoint,
-        "reasoner": endpoint,
-        "steps": tiny["steps"],
-        "filters": tiny["filters"],  # tiny-model text is nonsense: the tiny config's relaxed filters
-    }
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(config))
-    return path
+    # seeds: vLLM answers a seeded request identically, so a resumed run equals an uninterrupted one
+    engine = {"max_concurrency": 4, "send_seed": True, "probe_interval_s": 2, "outage_budget_s": 900}
+    return tiny_model_endpoint_config(tmp_path, name, source, url, **engine)
 
 
 def _command(config: Path) -> list[str]:
