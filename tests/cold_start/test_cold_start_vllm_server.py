@@ -19,7 +19,6 @@ import pytest
 from cold_start_helpers import tiny_model_endpoint_config, write_input
 from vllm_server import VllmServer
 
-REPO = Path(__file__).resolve().parents[2]
 SAMPLES = 8
 REQUESTS = 3 * SAMPLES
 
