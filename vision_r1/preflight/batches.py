@@ -114,13 +114,20 @@ def _sft(settings: SftSettings) -> list[Finding]:
 
 
 def _sft_steps(view: StageView, settings: SftSettings) -> list[Finding]:
-    if settings.total_steps is None:
-        return []  # verl derives the steps from the epochs
     rows = parquet_rows(settings.train_files)
-    dp = max(1, settings.world // settings.sequence_parallel)
-    per_epoch = None if rows is None else rows // dp // max(1, settings.global_batch // dp)
+    per_epoch = None if rows is None else _sft_steps_per_epoch(settings, rows)
+    steps = settings.total_steps
+    if steps is None:  # verl derives the steps from the epochs: only an empty epoch can go wrong
+        if per_epoch is None:
+            return []
+        steps = max(1, per_epoch * settings.total_epochs)
     fix = f"raise stages.{view.stage.name}.epochs or lower its steps"
-    return [_reachable("SFT", settings.total_steps, per_epoch, settings.total_epochs, rows, fix)]
+    return [_reachable("SFT", steps, per_epoch, settings.total_epochs, rows, fix)]
+
+
+def _sft_steps_per_epoch(settings: SftSettings, rows: int) -> int:
+    dp = max(1, settings.world // settings.sequence_parallel)
+    return rows // dp // max(1, settings.global_batch // dp)
 
 
 def sft_steps(view: StageView, settings: SftSettings) -> int | None:
@@ -128,7 +135,4 @@ def sft_steps(view: StageView, settings: SftSettings) -> int | None:
     if settings.total_steps is not None:
         return settings.total_steps
     rows = parquet_rows(settings.train_files)
-    if rows is None:
-        return None
-    dp = max(1, settings.world // settings.sequence_parallel)
-    return rows // dp // max(1, settings.global_batch // dp) * settings.total_epochs
+    return None if rows is None else _sft_steps_per_epoch(settings, rows) * settings.total_epochs

@@ -112,7 +112,9 @@ def check_system_prompt(view: StageView, made_by: dict[str, StageBase]) -> list[
 
 
 def in_memory_bytes(dataset: str) -> int | None:
-    """The parquet's uncompressed size from its footer, or None when it does not exist yet."""
+    """The parquet's uncompressed size from its footer, or None when it does not exist yet. Identical
+    image bytes repeated within a row group may be stored once (dictionary encoding) while pandas holds
+    every copy, so a set that repeats images is undercounted."""
     if not Path(dataset).is_file():
         return None
     import pyarrow.parquet as pq

@@ -37,7 +37,9 @@ def checkpoint_bytes(shape: ModelShape, settings: TrainerSettings) -> float:
 
 
 def saves(steps: int, save_freq: int) -> int:
-    """verl saves every `save_freq` steps and at the last step."""
+    """verl saves every `save_freq` steps and at the last step (a run of no steps saves nothing)."""
+    if steps <= 0:
+        return 0
     if save_freq <= 0:
         return 1
     return steps // save_freq + (1 if steps % save_freq else 0)

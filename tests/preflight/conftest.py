@@ -1,0 +1,67 @@
+"""Preflight fixtures: the shipped and the pre-issue-12 recipes, checked as on a GPU install.
+
+The environment is described, not detected: a GPU install with vLLM and flash-attn importable and
+16 TiB free, so that the recipe checks are what these tests see, whatever machine runs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from vision_r1.preflight import Environment, PreflightReport
+from vision_r1.recipe.loader import load_recipe
+from vision_r1.runner import Runner, Selection
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ROOT / "recipes"
+BEFORE = Path(__file__).resolve().parent / "before_issue12"
+TIB = 1 << 40
+
+GPU_INSTALL = Environment(
+    gpu_install=True, importable=frozenset({"vllm", "flash_attn"}), free_disk_bytes=16 * TIB
+)
+
+Preflight = Callable[..., PreflightReport]
+
+
+@pytest.fixture(scope="session")
+def preflight(tmp_path_factory: pytest.TempPathFactory) -> Preflight:
+    """Run the preflight of a recipe file with recipe overrides and `--` verl overrides (memoised: reports
+    are read-only, and composing verl's config for every stage takes seconds)."""
+    done: dict[tuple, PreflightReport] = {}
+
+    def check(
+        recipe: Path,
+        overrides: tuple[str, ...] = (),
+        verl_args: tuple[str, ...] = (),
+        environment: Environment = GPU_INSTALL,
+        only: str | None = None,
+    ) -> PreflightReport:
+        key = (recipe, overrides, verl_args, environment, only)
+        if key not in done:
+            run_dir = tmp_path_factory.mktemp("run")
+            loaded = load_recipe(recipe, [f"run_dir={run_dir}", *overrides])
+            runner = Runner(loaded, verl_args=list(verl_args))
+            done[key] = runner.preflight(Selection(only=only), environment)
+        return done[key]
+
+    return check
+
+
+@pytest.fixture(scope="session")
+def before_7b(preflight: Preflight) -> PreflightReport:
+    return preflight(BEFORE / "vision_r1_7b.yaml")
+
+
+@pytest.fixture(scope="session")
+def shipped_7b(preflight: Preflight) -> PreflightReport:
+    return preflight(SHIPPED / "vision_r1_7b.yaml")
+
+
+def messages(report: PreflightReport, stage: str, check: str, severity: str) -> list[str]:
+    return [
+        f.message for f in report.stage(stage).findings if f.check == check and f.severity.value == severity
+    ]
