@@ -52,6 +52,17 @@ def preflight(tmp_path_factory: pytest.TempPathFactory) -> Preflight:
 
 
 @pytest.fixture(scope="session")
+def zero_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """40 synthetic RL rows with Vision-R1-Zero's R1 system prompt (and 4 held-out)."""
+    from vision_r1.data import write_synth_dataset
+    from vision_r1.data.prompts import TEMPLATES
+
+    folder = tmp_path_factory.mktemp("zero-set")
+    write_synth_dataset(folder, 40, seed=0, tasks=["counting"], val_n=4, template=TEMPLATES["zero"])
+    return folder
+
+
+@pytest.fixture(scope="session")
 def before_7b(preflight: Preflight) -> PreflightReport:
     return preflight(BEFORE / "vision_r1_7b.yaml")
 

@@ -9,18 +9,11 @@ from conftest import BEFORE, SHIPPED, Preflight, messages
 from PIL import Image
 
 from stages.dataset_check import check_stage_dataset
-from vision_r1.data import encode_png, single_turn_sft_row, write_sft_parquet, write_synth_dataset
+from vision_r1.data import encode_png, single_turn_sft_row, write_sft_parquet
 from vision_r1.data.check import check_file
-from vision_r1.data.prompts import R1_SYSTEM_PROMPT, TEMPLATES
+from vision_r1.data.prompts import R1_SYSTEM_PROMPT
 from vision_r1.recipe.loader import load_recipe
 from vision_r1.runner import Runner
-
-
-@pytest.fixture(scope="module")
-def zero_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("zero-set")
-    write_synth_dataset(folder, 8, seed=0, tasks=["counting"], val_n=2, template=TEMPLATES["zero"])
-    return folder
 
 
 @pytest.mark.slow

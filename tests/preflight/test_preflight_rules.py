@@ -132,22 +132,12 @@ def test_batches_that_do_not_split_over_the_ranks(preflight: Preflight) -> None:
     ]
 
 
-@pytest.fixture(scope="module")
-def small_rl_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from vision_r1.data import write_synth_dataset
-    from vision_r1.data.prompts import TEMPLATES
-
-    folder = tmp_path_factory.mktemp("small-rl")
-    write_synth_dataset(folder, 40, seed=0, tasks=["counting"], val_n=4, template=TEMPLATES["zero"])
-    return folder
-
-
 @pytest.mark.slow
-def test_defect_5_a_small_set_ends_before_the_last_step(preflight: Preflight, small_rl_set: Path) -> None:
+def test_defect_5_a_small_set_ends_before_the_last_step(preflight: Preflight, zero_set: Path) -> None:
     from conftest import SHIPPED
 
     small = (
-        f"stages.grpo_4k.dataset={small_rl_set / 'rl_train.parquet'}",
+        f"stages.grpo_4k.dataset={zero_set / 'rl_train.parquet'}",
         "stages.grpo_4k.rollout_batch_size=8",
         "stages.grpo_4k.mini_batch_size=8",
     )

@@ -24,25 +24,23 @@ def _kv_split(kv_heads: int, size: int) -> bool:
     return kv_heads % size == 0 if size <= kv_heads else size % kv_heads == 0
 
 
-def tensor_parallel_problems(shape: ModelShape, tp: int) -> list[str]:
-    problems = []
-    if shape.heads % tp:
-        problems.append(f"{shape.heads} attention heads")
-    if not _kv_split(shape.kv_heads, tp):
-        problems.append(f"{shape.kv_heads} KV heads")
-    if shape.vision and shape.vision.heads % tp:
-        problems.append(f"{shape.vision.heads} vision heads")
-    if shape.vision and shape.vision.intermediate and shape.vision.intermediate % tp:
-        problems.append(f"vision MLP width {shape.vision.intermediate}")
-    return problems
-
-
 def sequence_parallel_problems(shape: ModelShape, sp: int) -> list[str]:
+    """What a split of the language model's attention over `sp` GPUs does not divide."""
     problems = []
     if shape.heads % sp:
         problems.append(f"{shape.heads} attention heads")
     if not _kv_split(shape.kv_heads, sp):
         problems.append(f"{shape.kv_heads} KV heads")
+    return problems
+
+
+def tensor_parallel_problems(shape: ModelShape, tp: int) -> list[str]:
+    """vLLM splits the language model's attention as Ulysses does, and the vision tower too."""
+    problems = sequence_parallel_problems(shape, tp)
+    if shape.vision and shape.vision.heads % tp:
+        problems.append(f"{shape.vision.heads} vision heads")
+    if shape.vision and shape.vision.intermediate and shape.vision.intermediate % tp:
+        problems.append(f"vision MLP width {shape.vision.intermediate}")
     return problems
 
 
