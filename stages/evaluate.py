@@ -33,4 +33,16 @@ class EvalKind(CliStageKind):
             args += ["--batch-size", str(stage.batch_size)]
         if stage.limit:
             args += ["--limit", str(stage.limit)]
+        system_prompt = training_system_prompt(stage)
+        if system_prompt:
+            args += ["--system-prompt", system_prompt]
         return args
+
+
+def training_system_prompt(stage: Any) -> str | None:
+    """The system prompt of the template the model was trained with: evaluation must ask the same way."""
+    if stage.prompt_template is None:
+        return None
+    from vision_r1.data.prompts import load_template
+
+    return load_template(stage.prompt_template).system
