@@ -60,3 +60,18 @@ def test_dry_run_exits_2_with_each_error_and_its_fix(tmp_path: Path) -> None:
     assert passed.exit_code == 0, passed.output
     assert "preflight: 0 error(s)" in passed.output
     assert not tmp_path.joinpath("grpo_4k").exists()  # a dry run creates nothing
+
+
+@pytest.mark.slow
+def test_a_cpu_vllm_rollout_needs_vllms_cpu_build_here(preflight) -> None:
+    from preflight_helpers import TIB
+
+    from vision_r1.preflight import Environment
+
+    without_vllm = Environment(gpu_install=False, importable=frozenset(), free_disk_bytes=TIB)
+    report = preflight(SHIPPED / "tiny.yaml", ("resources.rollout=vllm",), environment=without_vllm)
+    found = [f for f in report.stage("grpo_32").findings if f.check == "packages"]
+    assert [(f.severity.value, f.fix) for f in found] == [("error", "./install.sh cpu (vLLM's CPU build)")]
+    # the hf rollout needs nothing beyond the base install
+    report = preflight(SHIPPED / "tiny.yaml", environment=without_vllm)
+    assert not [f for f in report.stage("grpo_32").findings if f.check == "packages"]

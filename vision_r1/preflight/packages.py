@@ -4,6 +4,8 @@
   calls `flash_attn_varlen_func`, imported only when flash-attn is installed, so the first forward
   fails with a NameError without it; verl's model loading also defaults to `flash_attention_2`.
 - vLLM: the GPU rollout (`rollout.name=vllm`) and the eval stage's vllm backend.
+A CPU stage runs on this very machine, so it is checked here whatever the install: it needs vLLM (its
+CPU build) for the same two uses and never flash-attn (the CPU plugin replaces the varlen kernel).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def needed_packages(view: StageView) -> list[str]:
 
 def check_packages(view: StageView) -> list[Finding]:
     if not view.on_gpu:
-        return []
+        return _check_cpu_packages(view)
     needed = needed_packages(view)
     if not needed:
         return []
@@ -51,3 +53,15 @@ def check_packages(view: StageView) -> list[Finding]:
             for name in missing
         ]
     return [ok(CHECK, f"{', '.join(needed)} import")]
+
+
+def _check_cpu_packages(view: StageView) -> list[Finding]:
+    if "vllm" not in needed_packages(view):
+        return []
+    if "vllm" not in view.environment.importable:
+        return [
+            error(
+                CHECK, f"vllm does not import here, and {WHY['vllm']}", "./install.sh cpu (vLLM's CPU build)"
+            )
+        ]
+    return [ok(CHECK, "vllm imports (the CPU stage runs here)")]
