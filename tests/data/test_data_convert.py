@@ -285,7 +285,8 @@ def test_vlm_r1_files_folders_and_reward_methods(tmp_path: Path) -> None:
     rec = rows["1"]["extra_info"]
     assert rec["reward"] == "iou" and rec["coordinate_space"] == "model_input"
     assert rec["image_size"] == [640, 480] and rec["model_input_size"] == [308, 224]
-    assert json.loads(rows["1"]["reward_model"]["ground_truth"]) == [31, 22, 154, 112]
+    # the truth stays in image pixels; the question asks for the model's 308x224 frame
+    assert json.loads(rows["1"]["reward_model"]["ground_truth"]) == [64, 48, 320, 240]
     assert "[x1, y1, x2, y2]" in rec["question"] and "308x224" in rec["question"]
     assert (rows["3"]["extra_info"]["reward"], rows["3"]["reward_model"]["ground_truth"]) == ("r1v", "3")
     assert rows["4"]["reward_model"]["ground_truth"] == "B"
@@ -356,7 +357,7 @@ def test_refcoco_records_xywh_one_row_per_expression(tmp_path: Path) -> None:
     assert code == 0, output
     rows = list(iter_rows(out))
     assert [r["extra_info"]["id"] for r in rows] == ["7-0", "7-1"]
-    assert json.loads(rows[0]["reward_model"]["ground_truth"]) == [100, 250, 400, 750]
+    assert json.loads(rows[0]["reward_model"]["ground_truth"]) == [10, 20, 40, 60]
     assert rows[0]["extra_info"]["question"].startswith("Locate the left cat in the image.")
     assert "0 to 1000" in rows[0]["extra_info"]["question"] and rows[0]["extra_info"]["reward"] == "giou"
     assert {(r["row"], r["field"]) for r in rejected(out)} == {(1, "answer"), (2, "expression")}
@@ -426,7 +427,7 @@ def test_model_input_frame_follows_the_processor(tiny_model_dir: Path) -> None:
         _, grid_h, grid_w = image_processor(images=[seen], return_tensors="pt")["image_grid_thw"][0].tolist()
         assert tiny.model_input_size(*size) == (grid_w * 14, grid_h * 14), size
     assert ResizePolicy().model_input_size(640, 480) == (644, 476)
-    assert BoxTarget("model_input", tiny).convert([64, 48, 640, 480], (640, 480)) == [25, 17, 252, 168]
+    assert BoxTarget("model_input", tiny).frame((640, 480)) == (252, 168)
 
 
 def test_unknown_format_is_rejected(tmp_path: Path) -> None:

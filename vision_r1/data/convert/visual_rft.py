@@ -7,6 +7,7 @@ boxes (`[{'Position': [x1, y1, x2, y2], 'Confidence': c}, ...]`), written by Vis
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ from vision_r1.data.example import Example, RowError, decode_all
 
 TASKS = ("auto", "classification", "detection")
 NO_OBJECTS = "no objects"
+# Visual-RFT's detection prompts name the category: "... belonging to the category 'cat' in the image".
+_ASKED_CATEGORY = re.compile(r"category\s+['\"]([^'\"]+)['\"]", re.IGNORECASE)
 
 
 def _is_detection(solution: str, task: str) -> bool:
@@ -57,6 +60,8 @@ def _example(
         reward="detection",
         target=target,
         single=False,
+        image_id=str(record.get("image_path", record.get("image"))),
+        category=category.group(1) if (category := _ASKED_CATEGORY.search(question)) else None,
     )
 
 
