@@ -33,7 +33,10 @@ def synth(
     val_n: Annotated[int | None, typer.Option(help="Validation rows (default n/10, at least 1).")] = None,
     tasks: Annotated[
         str | None,
-        typer.Option(help="Comma-separated subset of: counting,arithmetic,bar_chart,triangle,rec,detection."),
+        typer.Option(
+            help="Comma-separated tasks: counting,arithmetic,bar_chart,triangle,rec,detection (the default set) "
+            "and ovd,grounding,classification (Visual-RFT / VLM-R1 task kinds)."
+        ),
     ] = None,
     math_reward: Annotated[
         str, typer.Option(help="Reward kind of the math rows: hfrrf, r1v or math.")

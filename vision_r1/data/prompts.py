@@ -117,3 +117,21 @@ def detection_question(category: str, space: str, size: tuple[int, int]) -> str:
         f'[{{"Position": [x1, y1, x2, y2], "Confidence": c}}, ...] with boxes '
         f"{describe_coordinates(space, size)} and confidences between 0 and 1; answer [] if there is none."
     )
+
+
+def ovd_question(categories: list[str], space: str, size: tuple[int, int]) -> str:
+    """Open-vocabulary detection in VLM-R1's answer format: labelled boxes for every listed category."""
+    names = ", ".join(categories[:-1]) + f" and {categories[-1]}" if len(categories) > 1 else categories[0]
+    return (
+        f"Detect every {names} in the image. Answer with a JSON list "
+        f'[{{"bbox_2d": [x1, y1, x2, y2], "label": "<category>"}}, ...] with boxes '
+        f"{describe_coordinates(space, size)}; answer [] if there is none."
+    )
+
+
+def grounding_question(description: str, space: str, size: tuple[int, int]) -> str:
+    """Reasoning grounding (LISA style): the object is described by what it is like, not named."""
+    return (
+        f"Find {description.strip()}. Answer with its bounding box as (x1, y1), (x2, y2) "
+        f"{describe_coordinates(space, size)}."
+    )

@@ -52,7 +52,9 @@ class SynthStage(StageBase):
     seed: int = 0
     val_n: int | None = Field(None, ge=1, description="Validation rows (default n/10).")
     tasks: list[str] | None = Field(
-        None, description="Subset of counting, arithmetic, bar_chart, triangle, rec, detection."
+        None,
+        description="Tasks (default: counting, arithmetic, bar_chart, triangle, rec, detection; "
+        "also ovd, grounding, classification).",
     )
     math_reward: Literal["hfrrf", "r1v", "math"] = "hfrrf"
     template: str = Field("vision_r1", description="RL prompt template (vision_r1, zero, ...).")
