@@ -15,7 +15,9 @@ def eval_command(
         typer.Option(
             "--benchmark",
             "-b",
-            help="[NAME:]KIND=PATH, repeatable. KIND: mathvista, mathverse, mm_math (release folders) or rl (a parquet).",
+            help="[NAME:]KIND=PATH, repeatable. KIND: mathvista, mathverse, mm_math (release folders), rl "
+            "(a parquet), or a dataset-level task kind on an RL parquet: refcoco, coco_detection, "
+            "classification, lisa.",
         ),
     ],
     out_dir: Annotated[Path, typer.Option(help="Where results and summaries go; re-running resumes.")],
@@ -45,6 +47,15 @@ def eval_command(
     limit: Annotated[
         int | None, typer.Option(help="Evaluate only the first N items of each benchmark.")
     ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option",
+            "-o",
+            help="NAME.KEY=VALUE, repeatable: a benchmark's option, e.g. refcoco_val.subset=2000 "
+            "(VLM-R1's random subset; seed option, default 42) or coco.split_file=split.json.",
+        ),
+    ] = None,
     llm_extractor_url: Annotated[
         str | None,
         typer.Option(help="OpenAI-compatible base URL of an answer-extractor LLM (used when rules fail)."),
@@ -64,8 +75,8 @@ def eval_command(
         raise typer.BadParameter("--llm-extractor-url and --llm-extractor-model go together")
     try:
         specs = [BenchmarkSpec.parse(text) for text in benchmark]
-        if limit is not None:
-            specs = [BenchmarkSpec(s.kind, s.path, s.name, limit) for s in specs]
+        options = benchmark_options(option or [], [s.name for s in specs])
+        specs = [BenchmarkSpec(s.kind, s.path, s.name, limit, options.get(s.name, {})) for s in specs]
         extractor = (
             {
                 "base_url": llm_extractor_url,
@@ -103,3 +114,19 @@ def eval_command(
             f"format {result['format_rate']:.1f}%, mean {result['response_tokens']['mean']:.0f} tokens"
         )
     typer.echo(f"results and summary.md in {out_dir}")
+
+
+def benchmark_options(assignments: list[str], names: list[str]) -> dict[str, dict[str, object]]:
+    """`NAME.KEY=VALUE` strings as {name: {key: value}}; values are read as YAML scalars (2000 -> int)."""
+    import yaml
+
+    options: dict[str, dict[str, object]] = {}
+    for text in assignments:
+        target, sep, value = text.partition("=")
+        name, dot, key = target.rpartition(".")
+        if not (sep and dot and name and key):
+            raise ValueError(f"option '{text}': expected NAME.KEY=VALUE")
+        if name not in names:
+            raise ValueError(f"option '{text}': no benchmark named '{name}' (benchmarks: {', '.join(names)})")
+        options.setdefault(name, {})[key] = yaml.safe_load(value)
+    return options

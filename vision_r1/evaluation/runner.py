@@ -34,6 +34,7 @@ from vision_r1.evaluation.results import ResultStore
 from vision_r1.evaluation.settings import EvalSettings
 from vision_r1.evaluation.summary_markdown import summary_markdown
 from vision_r1.evaluation.table import table_row
+from vision_r1.evaluation.tasks import task_summary
 
 SUMMARY_FILE = "summary.json"
 
@@ -108,6 +109,7 @@ class _Session:
             **self.settings.result_identity(Path(self.model_dir)),
             "kind": spec.kind,
             "path": str(spec.path),
+            **({"options": spec.options} if spec.options else {}),
         }
         store = ResultStore(directory, identity)
         pending = [item for item in items if item.item_id not in store]
@@ -128,6 +130,7 @@ class _Session:
             "kind": spec.kind,
             "path": str(spec.path),
             **summarize(records, self.settings.format_retries),
+            **task_summary(spec.kind, items, records, spec.options),
         }
         _write_json(directory / SUMMARY_FILE, summary)
         return summary

@@ -148,9 +148,15 @@ class GrpoStage(VerlStage):
 class Benchmark(_Strict):
     """A local benchmark file or folder; layouts in README "Evaluation and run reports"."""
 
-    kind: Literal["mathvista", "mathverse", "mm_math", "rl"]
+    kind: Literal[
+        "mathvista", "mathverse", "mm_math", "rl", "refcoco", "coco_detection", "classification", "lisa"
+    ]
     path: str
     name: str | None = Field(None, description="Column name in the summary (default: the kind).")
+    options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Kind-specific options, e.g. refcoco's subset/seed, coco_detection's split_file.",
+    )
 
 
 class EvalStage(StageBase):

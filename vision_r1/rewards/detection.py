@@ -70,8 +70,9 @@ def _detection(item: Any) -> Detection:
     return Detection(box or _INVALID_BOX, _probability(written), label, _number(written))
 
 
-def parse_detections(response: str) -> list[Detection] | None:
-    """Predictions in the answer; [] when it declares no objects; None when it is unreadable."""
+def parse_detections(response: str, limit: int | None = MAX_DETECTIONS) -> list[Detection] | None:
+    """Predictions in the answer, the first `limit` in answer order; [] when it declares no objects;
+    None when it is unreadable."""
     block = answer_block(response)
     answer = response if block is None else block
     value = loads_loose(answer)
@@ -81,7 +82,7 @@ def parse_detections(response: str) -> list[Detection] | None:
         value = [value]
     if not isinstance(value, list):
         return None
-    return [_detection(item) for item in value[:MAX_DETECTIONS]]
+    return [_detection(item) for item in value[:limit]]
 
 
 def by_confidence(detections: list[Detection]) -> list[Detection]:
@@ -140,7 +141,9 @@ def detection_reward(response: str, ground_truth: Any, extra_info: Mapping[str, 
     )
 
 
-def _visual_rft_original(detections: list[Detection], truths: list[Box], format_ok: float) -> dict[str, float]:
+def _visual_rft_original(
+    detections: list[Detection], truths: list[Box], format_ok: float
+) -> dict[str, float]:
     """Visual-RFT's own reward, rule for rule (see the module docstring)."""
     if not detections or any(d.raw_score is None for d in detections):
         return reward_result(format_ok, format=format_ok, accuracy=0.0)

@@ -97,7 +97,6 @@ class BoxTarget:
         return self.resize.model_input_size(*image_size) if self.space == "model_input" else None
 
 
-
 def clamp_to_image(pixel_box: list[float], image_size: tuple[int, int]) -> list[float]:
     """An xyxy pixel box with sub-pixel overshoots of the border clamped (annotation rounding), rounded
     to 1/100 px; a box further outside is left as it is, for the row check to reject."""
@@ -160,7 +159,9 @@ def box_example(
     else:
         text = question.rstrip() + box_instruction(target.space, frame, multiple=not single)
     if labels is not None:
-        answer = json.dumps([{"bbox_2d": box, "label": label} for box, label in zip(boxes, labels, strict=True)])
+        answer = json.dumps(
+            [{"bbox_2d": box, "label": label} for box, label in zip(boxes, labels, strict=True)]
+        )
     else:
         answer = json.dumps(boxes[0] if single else boxes)
     return Example(

@@ -53,7 +53,9 @@ TASK_REWARDS = {
     "rec": "iou", "detection": "detection", "ovd": "map", "grounding": "giou", "classification": "classification",
 }  # fmt: skip
 BOX_KINDS = frozenset({"rec", "detection", "ovd", "grounding"})
-MATH_TASKS = tuple(task for task in TASKS if task not in TASK_REWARDS)  # the only ones in the cold-start table
+MATH_TASKS = tuple(
+    task for task in TASKS if task not in TASK_REWARDS
+)  # the only ones in the cold-start table
 
 RL_TRAIN = "rl_train.parquet"
 RL_VAL = "rl_val.parquet"

@@ -92,7 +92,9 @@ def grounding(rng: random.Random) -> SynthItem:
         for kind, box in zip(kinds, random_slots(rng, len(kinds)), strict=True)
     ]
     question = grounding_question(GROUNDING_DESCRIPTIONS[target], "pixel", (CANVAS, CANVAS))
-    return SynthItem("grounding", _render(shapes), question, json.dumps(list(shapes[0].box)), kind="grounding")
+    return SynthItem(
+        "grounding", _render(shapes), question, json.dumps(list(shapes[0].box)), kind="grounding"
+    )
 
 
 def classification(rng: random.Random) -> SynthItem:
