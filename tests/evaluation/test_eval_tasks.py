@@ -52,7 +52,7 @@ def test_refcoco_subset_is_vlm_r1s_seeded_shuffle_and_never_the_default() -> Non
     random.shuffle(shuffled)
     assert [int(i.item_id) for i in chosen] == shuffled[:10]
     assert prepare_items("refcoco", items, {"subset": 10, "seed": 1}) != chosen
-    with pytest.raises(BenchmarkFormatError, match="item 0: .*one box"):
+    with pytest.raises(BenchmarkFormatError, match=r"item 0: .*one box"):
         prepare_items("refcoco", [item("0", "[[0, 0, 1, 1], [1, 1, 2, 2]]")], {})
 
 

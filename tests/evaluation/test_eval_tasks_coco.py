@@ -76,7 +76,7 @@ def scenario(seed: int = 3):
                 )
             truths[(image, category)] = boxes
             answer = []
-            for box in boxes + [[rng.uniform(0, 300), rng.uniform(0, 300), 350.0, 380.0]]:
+            for box in [*boxes, [rng.uniform(0, 300), rng.uniform(0, 300), 350.0, 380.0]]:
                 jitter = [round(v + rng.uniform(-12, 12), 1) for v in box]
                 jitter[2], jitter[3] = max(jitter[2], jitter[0] + 5), max(jitter[3], jitter[1] + 5)
                 score = rng.choice([0.9, 0.5, 0.5, 0.3])  # tied scores on purpose
@@ -159,7 +159,7 @@ def test_labelled_rows_scores_and_empty_predictions() -> None:
         "scores_missing": 1,
         "scores_out_of_range": 1,
     }
-    stats, rows = coco_scores(files, {})
+    _stats, rows = coco_scores(files, {})
     assert rows["cat"][1:] == [0.0, 0.0]  # the cat box was labelled dog: a false positive, as in VLM-R1
     # both dog boxes score 1.0 (missing; 85 is off the 0-1 scale): answer order breaks the tie, the
     # false positive comes first, so precision at full recall is 1/2
