@@ -433,3 +433,47 @@ def test_model_input_frame_follows_the_processor(tiny_model_dir: Path) -> None:
 def test_unknown_format_is_rejected(tmp_path: Path) -> None:
     code, output = convert(str(tmp_path), str(tmp_path / "o.parquet"), "--from", "csv")
     assert code != 0 and "unknown format" in output
+
+
+def test_vlm_r1_ovd_keeps_labels_and_method_kinds_and_truths_stay_in_pixels(tmp_path: Path) -> None:
+    from vision_r1.rewards import compute_score
+
+    save_png(tmp_path / "img" / "a.png", (640, 480))
+    solution = '```json\n[{"bbox_2d": [64, 48, 320, 240], "label": "cat"}, {"bbox_2d": [400, 300, 600, 460], "label": "dog"}]\n```'
+    rows = [
+        {"id": m, "image": "a.png", "accu_reward_method": m,
+         "conversations": [{"from": "human", "value": "<image>Find cats and dogs."},
+                           {"from": "gpt", "value": f"<answer>{solution}</answer>"}]}
+        for m in ("od_ap", "od_ap50", "odLength")
+    ] + [{"id": "none", "image": "a.png", "accu_reward_method": "od_ap",
+          "conversations": [{"from": "human", "value": "<image>Find birds."}, {"from": "gpt", "value": "<answer>None</answer>"}]}]  # fmt: skip
+    (tmp_path / "ovd.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    out = tmp_path / "ovd.parquet"
+    code, output = convert(
+        str(tmp_path / "ovd.jsonl"), str(out), "--from", "vlm-r1", "--image-root", str(tmp_path / "img"),
+        "--max-pixels", str(320 * 252),
+    )  # fmt: skip
+    assert code == 0, output
+    converted = {r["extra_info"]["id"]: r for r in iter_rows(out)}
+    assert {k: r["extra_info"]["reward"] for k, r in converted.items()} == {
+        "od_ap": "map", "od_ap50": "map50", "odLength": "map_length", "none": "map",
+    }  # fmt: skip
+    row = converted["od_ap"]
+    truth = row["reward_model"]["ground_truth"]
+    assert json.loads(truth) == [
+        {"bbox_2d": [64, 48, 320, 240], "label": "cat"},
+        {"bbox_2d": [400, 300, 600, 460], "label": "dog"},
+    ]
+    assert json.loads(converted["none"]["reward_model"]["ground_truth"]) == []
+    extra = {k: v for k, v in row["extra_info"].items() if v is not None}
+    assert extra["model_input_size"] == [308, 224] and extra["image_id"] == "od_ap"
+    # the model answers in its 308x224 frame; the reward maps that back to the 640x480 truth
+    sx, sy = 308 / 640, 224 / 480
+    right = [{"bbox_2d": [64 * sx, 48 * sy, 320 * sx, 240 * sy], "label": "cat"},
+             {"bbox_2d": [400 * sx, 300 * sy, 600 * sx, 460 * sy], "label": "dog"}]  # fmt: skip
+    swapped = [dict(box, label=other) for box, other in zip(right, ("dog", "cat"), strict=True)]
+    answer = "<think>t</think><answer>{}</answer>"
+    assert compute_score("vlm_r1", answer.format(json.dumps(right)), truth, extra)[
+        "accuracy"
+    ] == pytest.approx(1.0)
+    assert compute_score("vlm_r1", answer.format(json.dumps(swapped)), truth, extra)["accuracy"] == 0.0
