@@ -477,3 +477,31 @@ def test_vlm_r1_ovd_keeps_labels_and_method_kinds_and_truths_stay_in_pixels(tmp_
         "accuracy"
     ] == pytest.approx(1.0)
     assert compute_score("vlm_r1", answer.format(json.dumps(swapped)), truth, extra)["accuracy"] == 0.0
+
+
+def test_image_folder_few_shot_sets_nest_and_name_the_class(tmp_path: Path) -> None:
+    for label in ("pink_primrose", "sunflower"):
+        for index in range(6):
+            save_png(tmp_path / "flowers" / label / f"{index}.jpg", (40, 30))
+    (tmp_path / "flowers" / "sunflower" / "broken.png").write_bytes(b"not an image")
+    sets = {}
+    for shots in (2, 4):
+        out = tmp_path / f"{shots}shot.parquet"
+        code, output = convert(
+            str(tmp_path / "flowers"), str(out), "--from", "image-folder", "--shots", str(shots),
+            "--seed", "5", "--data-source", "flowers102",
+        )  # fmt: skip
+        assert code == 0, output
+        sets[shots] = {r["extra_info"]["id"]: r for r in iter_rows(out)}
+    assert set(sets[2]) < set(sets[4])  # the 4-shot set holds the 2-shot set
+    assert sum(key.startswith("pink_primrose/") for key in sets[2]) == 2
+    row = sets[2][next(k for k in sets[2] if k.startswith("pink_primrose/"))]
+    assert row["reward_model"]["ground_truth"] == "pink primrose" and row["data_source"] == "flowers102"
+    assert (
+        row["extra_info"]["reward"] == "classification"
+        and "species of the flower" in row["extra_info"]["question"]
+    )
+    everything = tmp_path / "all.parquet"
+    code, output = convert(str(tmp_path / "flowers"), str(everything), "--from", "image-folder")
+    assert code == 0 and "12 rows written, 13 read, 1 skipped" in output
+    assert rejected(everything)[0]["field"] == "images"

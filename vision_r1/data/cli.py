@@ -76,7 +76,8 @@ def convert(
     from_format: Annotated[
         str,
         typer.Option(
-            "--from", help="Source format: geometry3k, sharegpt, vlm-r1, visual-rft, refcoco, coco."
+            "--from",
+            help="Source format: geometry3k, sharegpt, vlm-r1, visual-rft, refcoco, coco, image-folder.",
         ),
     ],
     to: Annotated[
@@ -122,8 +123,18 @@ def convert(
         typer.Option(help='coco: JSON {"base": [...], "novel": [...]} (default: the 48/17 OVD split).'),
     ] = None,
     negatives: Annotated[int, typer.Option(min=0, help="coco: absent categories per image (answer []).")] = 0,
-    seed: Annotated[int, typer.Option(help="coco: seed for the negative categories.")] = 0,
-    data_source: Annotated[str | None, typer.Option(help="data_source value (geometry3k, vlm-r1).")] = None,
+    shots: Annotated[
+        int | None, typer.Option(min=1, help="image-folder: images per class (few-shot set); default all.")
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="coco: seed for the negative categories; image-folder: for shots.")
+    ] = 0,
+    data_source: Annotated[
+        str | None,
+        typer.Option(
+            help="data_source value (geometry3k, vlm-r1; image-folder: flowers102, pets37, cars196, aircraft)."
+        ),
+    ] = None,
     require_format: Annotated[
         bool,
         typer.Option(
@@ -157,6 +168,7 @@ def convert(
         categories=categories,
         split_file=split_file,
         negatives=negatives,
+        shots=shots,
         seed=seed,
         data_source=data_source,
         require_format=require_format,
