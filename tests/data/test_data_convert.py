@@ -505,3 +505,21 @@ def test_image_folder_few_shot_sets_nest_and_name_the_class(tmp_path: Path) -> N
     code, output = convert(str(tmp_path / "flowers"), str(everything), "--from", "image-folder")
     assert code == 0 and "12 rows written, 13 read, 1 skipped" in output
     assert rejected(everything)[0]["field"] == "images"
+
+
+def test_visual_rft_lisa_grounding_boxes(tmp_path: Path) -> None:
+    save_png(tmp_path / "room.png", (200, 100))
+    records = [
+        {"image_path": "room.png", "problem": "Where would you sit?", "solution": "<answer>(100,200),(500,600)</answer>"},
+        {"image_path": "room.png", "problem": "Where?", "solution": "<answer>somewhere</answer>"},
+    ]  # fmt: skip
+    (tmp_path / "lisa.json").write_text(json.dumps(records))
+    out = tmp_path / "lisa.parquet"
+    code, output = convert(
+        str(tmp_path / "lisa.json"), str(out), "--from", "visual-rft", "--task", "grounding"
+    )
+    assert code == 0, output
+    (row,) = iter_rows(out)
+    assert (row["data_source"], row["extra_info"]["reward"]) == ("lisa", "giou")
+    assert json.loads(row["reward_model"]["ground_truth"]) == [20, 20, 100, 60]  # 0-1000 -> pixels
+    assert rejected(out)[0]["field"] == "answer"

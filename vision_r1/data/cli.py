@@ -112,7 +112,9 @@ def convert(
     reward_method: Annotated[
         str | None, typer.Option(help="vlm-r1: file-level accu_reward_method per file, ':'-joined.")
     ] = None,
-    task: Annotated[str, typer.Option(help="visual-rft: auto, classification or detection.")] = "auto",
+    task: Annotated[
+        str, typer.Option(help="visual-rft: auto, classification, detection or grounding (LISA boxes).")
+    ] = "auto",
     source_space: Annotated[
         str, typer.Option(help="visual-rft source boxes: norm1000 or pixel.")
     ] = "norm1000",
