@@ -25,22 +25,23 @@ from vision_r1.evaluation.tasks.coco_detection import run_cocoeval
 CATEGORIES = [f"category_{index:02d}" for index in range(80)]
 
 
+def random_box(rng: random.Random) -> list[float]:
+    """A COCO-like box on a 640x480 image: 8 to 200 pixels a side, one decimal."""
+    left, top, width, height = (
+        rng.uniform(0, 560),
+        rng.uniform(0, 400),
+        rng.uniform(8, 200),
+        rng.uniform(8, 200),
+    )
+    return [round(left, 1), round(top, 1), round(left + width, 1), round(top + height, 1)]
+
+
 def workload(images: int, seed: int) -> tuple[list[EvalItem], list[dict]]:
     rng = random.Random(seed)
     items, records = [], []
     for image in range(images):
         for category in rng.sample(CATEGORIES, rng.randint(1, 5)):
-            truths = []
-            for _ in range(rng.choice([1, 1, 2, 2, 3, 5])):
-                x, y = rng.uniform(0, 560), rng.uniform(0, 400)
-                truths.append(
-                    [
-                        round(x, 1),
-                        round(y, 1),
-                        round(x + rng.uniform(8, 200), 1),
-                        round(y + rng.uniform(8, 200), 1),
-                    ]
-                )
+            truths = [random_box(rng) for _ in range(rng.choice([1, 1, 2, 2, 3, 5]))]
             answer = []
             for box in truths:
                 if rng.random() < 0.8:  # 20% missed

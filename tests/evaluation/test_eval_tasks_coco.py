@@ -63,17 +63,11 @@ def scenario(seed: int = 3):
     for image in range(1, 26):
         for category in rng.sample(CATEGORIES, 2):
             count = 0 if image % 5 == 0 else rng.randint(1, 3)  # every fifth image: asked, nothing there
-            boxes = []
-            for _ in range(count):
-                x, y = rng.uniform(0, 300), rng.uniform(0, 300)
-                boxes.append(
-                    [
-                        round(x, 1),
-                        round(y, 1),
-                        round(x + rng.uniform(20, 90), 1),
-                        round(y + rng.uniform(20, 90), 1),
-                    ]
-                )
+            corners = [(rng.uniform(0, 300), rng.uniform(0, 300)) for _ in range(count)]
+            boxes = [
+                [round(v, 1) for v in (x, y, x + rng.uniform(20, 90), y + rng.uniform(20, 90))]
+                for x, y in corners
+            ]
             truths[(image, category)] = boxes
             answer = []
             for box in [*boxes, [rng.uniform(0, 300), rng.uniform(0, 300), 350.0, 380.0]]:

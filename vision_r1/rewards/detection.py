@@ -129,8 +129,19 @@ def detection_reward(response: str, ground_truth: Any, extra_info: Mapping[str, 
             confidence_terms.append(detection.confidence if is_match else 1.0 - detection.confidence)
         else:
             confidence_terms.append(0.0)
-    iou_reward = sum(matched_ious) / max(len(truths), len(detections))
-    confidence_reward = sum(confidence_terms) / len(detections) if detections else 0.0
+    return _result(matched_ious, confidence_terms, len(truths), format_ok, clip=False)
+
+
+def _result(
+    matched_ious: list[float], confidence_terms: list[float], truth_count: int, format_ok: float, clip: bool
+) -> dict[str, float]:
+    """IoU reward (matched IoU sum / max(#truth, #predicted)) + mean confidence term + format;
+    `clip` bounds each term to [0, 1] as the original does."""
+    predicted = len(confidence_terms)
+    iou_reward = sum(matched_ious) / max(truth_count, predicted)
+    confidence_reward = sum(confidence_terms) / predicted if predicted else 0.0
+    if clip:
+        iou_reward, confidence_reward = (min(1.0, max(0.0, term)) for term in (iou_reward, confidence_reward))
     mean_iou = sum(matched_ious) / len(matched_ious) if matched_ious else 0.0
     return reward_result(
         iou_reward + confidence_reward + format_ok,
@@ -169,13 +180,4 @@ def _visual_rft_original(
             confidence_terms.append(score)
         else:
             confidence_terms.append(1.0 - score)
-    iou_reward = min(1.0, max(0.0, sum(matched_ious) / max(len(truths), len(unique))))
-    confidence_reward = min(1.0, max(0.0, sum(confidence_terms) / len(unique)))
-    mean_iou = sum(matched_ious) / len(matched_ious) if matched_ious else 0.0
-    return reward_result(
-        iou_reward + confidence_reward + format_ok,
-        format=format_ok,
-        accuracy=iou_reward,
-        iou=mean_iou,
-        confidence=confidence_reward,
-    )
+    return _result(matched_ious, confidence_terms, len(truths), format_ok, clip=True)
