@@ -87,8 +87,18 @@ class GrpoKind(VerlTrainingKind):
         if ctx.resources.device == "cpu":
             from vision_r1.verl_cpu.launch import cpu_ppo_overrides
 
-            return cpu_ppo_overrides(ctx.resources.rollout_engine)
+            overrides = cpu_ppo_overrides(ctx.resources.rollout_engine)
+            return (
+                join_cluster(overrides, ctx.resources.ray_address) if ctx.resources.ray_address else overrides
+            )
         return ["actor_rollout_ref.rollout.name=vllm"]
+
+    def worker_env_overrides(self, ctx: StageContext, env: dict[str, str]) -> list[str]:
+        """On a joined Ray cluster the workers (where verl's file logger runs) get the launcher's
+        environment only through Ray's runtime env; a local cluster inherits it."""
+        if not ctx.resources.ray_address:
+            return []
+        return [f"+ray_kwargs.ray_init.runtime_env.env_vars.{key}='{value}'" for key, value in env.items()]
 
     def launcher(self, ctx: StageContext) -> list[str]:
         return python_module("verl.trainer.main_ppo", [])
@@ -105,3 +115,20 @@ class GrpoKind(VerlTrainingKind):
 
     def shard_dir(self, checkpoint_dir: Path, step: int) -> Path:
         return checkpoint_dir / f"global_step_{step}" / "actor"  # ray_trainer._save_checkpoint
+
+
+def join_cluster(overrides: list[str], address: str) -> list[str]:
+    """CPU overrides that join the Ray cluster at `address` instead of starting a fresh local one.
+
+    Ray refuses a CPU count when connecting to an existing cluster, so the slot count (the
+    cluster's own) is dropped; the plugin's environment still reaches the job's workers through
+    the runtime env. Saves a local Ray start-up (~15 s) per stage, e.g. for several CPU runs in a row.
+    """
+    joined = []
+    for text in overrides:
+        if text.startswith("ray_kwargs.ray_init.num_cpus="):
+            text = "ray_kwargs.ray_init.num_cpus=null"
+        elif text == "+ray_kwargs.ray_init.address=local":
+            text = f"+ray_kwargs.ray_init.address={address}"
+        joined.append(text)
+    return joined

@@ -122,8 +122,10 @@ class VerlTrainingKind(ABC):
             ctx.note(self.check_dataset(ctx))
             metrics = metrics_file(ctx, attempt)
             metrics.parent.mkdir(parents=True, exist_ok=True)
+            logger_env = {"VERL_FILE_LOGGER_PATH": str(metrics)}
             for command in plan.commands:
-                ctx.run_command(command, {"VERL_FILE_LOGGER_PATH": str(metrics)})
+                argv = [*command.argv, *self.worker_env_overrides(ctx, logger_env)]
+                ctx.run_command(Command(argv, command.env), logger_env)
             step = latest_checkpoint(checkpoint_dir)
             expected = self.expected_steps(ctx)
             if step is None or (expected is not None and step < expected):
@@ -134,6 +136,11 @@ class VerlTrainingKind(ABC):
             (ctx.stage_dir / TRAINING_DONE).write_text(json.dumps({"step": step}) + "\n")
         merge_to_hf(ctx, self.shard_dir(checkpoint_dir, step))
         return outputs_in(ctx.stage_dir, self.OUTPUTS)
+
+    def worker_env_overrides(self, ctx: StageContext, env: dict[str, str]) -> list[str]:
+        """Overrides that hand `env` to the trainer's workers when they do not inherit the launcher's
+        environment (a Ray cluster started elsewhere); none by default."""
+        return []
 
     def _finished_step(self, ctx: StageContext) -> int | None:
         """The final step if training already completed (only the merge is left), else None."""

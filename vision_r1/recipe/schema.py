@@ -83,7 +83,9 @@ class SynthStage(StageBase):
     seed: int = 0
     val_n: int | None = Field(None, ge=1, description="Validation rows (default n/10).")
     tasks: list[str] | None = Field(
-        None, description="Subset of counting, arithmetic, bar_chart, triangle, rec, detection."
+        None,
+        description="Tasks (default: counting, arithmetic, bar_chart, triangle, rec, detection; "
+        "also ovd, grounding, classification).",
     )
     math_reward: Literal["hfrrf", "r1v", "math"] = "hfrrf"
     template: str = Field("vision_r1", description="RL prompt template (vision_r1, zero, ...).")
@@ -196,9 +198,15 @@ class GrpoStage(VerlStage):
 class Benchmark(_Strict):
     """A local benchmark file or folder; layouts in README "Evaluation and run reports"."""
 
-    kind: Literal["mathvista", "mathverse", "mm_math", "rl"]
+    kind: Literal[
+        "mathvista", "mathverse", "mm_math", "rl", "refcoco", "coco_detection", "classification", "lisa"
+    ]
     path: str
     name: str | None = Field(None, description="Column name in the summary (default: the kind).")
+    options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Kind-specific options, e.g. refcoco's subset/seed, coco_detection's split_file.",
+    )
 
 
 class EvalStage(StageBase):
