@@ -39,6 +39,9 @@ class EvalKind(CliStageKind):
         args += ["--temperature", str(stage.temperature), "--top-p", str(stage.top_p)]
         args += ["--max-new-tokens", str(stage.max_new_tokens), "--format-retries", str(stage.format_retries)]
         args += ["--tensor-parallel-size", str(stage.tensor_parallel_size)]
+        args += ["--samples", str(stage.samples), "--seed", str(stage.seed)]
+        if stage.resample_missing_answer:
+            args.append("--resample-missing-answer")
         if stage.batch_size:
             args += ["--batch-size", str(stage.batch_size)]
         if stage.limit:

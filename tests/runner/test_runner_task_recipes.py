@@ -60,3 +60,22 @@ def test_cpu_grpo_joins_the_ray_cluster_the_recipe_names(tmp_path: Path) -> None
     assert plan.commands[0].env["RAY_ADDRESS"] == "10.0.0.5:6379"
     eval_command = " ".join(Runner(recipe, console=console).dry_run(Selection())["eval"].commands[0].argv)
     assert "--benchmark rec_val:refcoco=" in eval_command and "--option rec_val.subset=3" in eval_command
+
+
+def test_eval_stage_sampling_options_reach_the_eval_command(tmp_path: Path) -> None:
+    """Sampling rules that published numbers depend on are off by default and explicit in a recipe."""
+    recipe_file = RECIPES / "vlm_r1_rec_tiny.yaml"
+    console = Console(file=(tmp_path / "out.txt").open("w"), width=200)
+
+    def eval_argv(overrides: list[str]) -> list[str]:
+        recipe = load_recipe(recipe_file, [f"run_dir={tmp_path / 'run'}", *overrides])
+        return Runner(recipe, console=console).dry_run(Selection())["eval"].commands[0].argv
+
+    default = " ".join(eval_argv([]))
+    assert "--samples 1 --seed 0" in default and "--resample-missing-answer" not in default
+    chosen = " ".join(
+        eval_argv(["stages.eval.samples=4", "stages.eval.seed=7", "stages.eval.resample_missing_answer=true"])
+    )
+    assert "--samples 4 --seed 7 --resample-missing-answer" in chosen
+    with pytest.raises(ValueError, match=r"stages\.eval\.samples"):
+        load_recipe(recipe_file, ["stages.eval.samples=0"])

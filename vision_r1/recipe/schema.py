@@ -225,6 +225,15 @@ class EvalStage(StageBase):
     format_retries: int = Field(
         0, ge=0, description="Re-sample up to N times when the format is wrong (reported)."
     )
+    samples: int = Field(
+        1, ge=1, description="Responses per question: accuracy becomes mean@N and pass@N is reported."
+    )
+    resample_missing_answer: bool = Field(
+        False,
+        description="The Vision-R1 evaluation's rule: re-sample a response without </answer>, up to 5 "
+        "in all (raises scores; named in the table).",
+    )
+    seed: int = Field(0, description="Sampling seed.")
     prompt_template: str | None = Field(
         None,
         description="RL prompt template the model was trained with (vision_r1, zero, or a YAML file); "
