@@ -41,6 +41,13 @@ def run(
             "run nothing; exit 2 if the preflight finds errors."
         ),
     ] = False,
+    preflight: Annotated[
+        bool,
+        typer.Option(
+            help="Check the stages to run as --dry-run does before starting anything; stop on any error "
+            "(warnings are printed). --no-preflight starts regardless."
+        ),
+    ] = True,
 ) -> None:
     """Run a recipe: cold start -> SFT -> GRPO (PTST) stages -> eval, resuming where it stopped.
 
@@ -55,7 +62,7 @@ def run(
     verl_args = (ctx.obj or {}).get(VERL_ARGS_KEY, [])
     try:
         loaded = load_recipe(recipe, overrides or [])
-        runner = Runner(loaded, verl_args=verl_args, console=console)
+        runner = Runner(loaded, verl_args=verl_args, console=console, preflight_before_run=preflight)
         selection = Selection(from_stage=from_stage, only=only, until=until)
         if dry_run:
             runner.dry_run(selection)

@@ -66,6 +66,7 @@ class Runner:
     verl_args: list[str] = field(default_factory=list)
     console: Console = field(default_factory=Console)
     echo: bool = True
+    preflight_before_run: bool = True
 
     @property
     def run_dir(self) -> Path:
@@ -130,6 +131,8 @@ class Runner:
     def run(self, selection: Selection) -> RunState:
         stages, forced = selection.pick(self.recipe)
         plans = self.plan_all(stages)
+        if self.preflight_before_run:
+            self._preflight_gate(stages, plans)
         kinds = {stage.name: stage.kind for stage in self.recipe.stages}
         state = RunState.open(self.run_dir, self.recipe.model_dump(mode="json"), kinds)
         # Reset every forced stage before the first runs: if this run is interrupted, the stages it
@@ -142,6 +145,18 @@ class Runner:
             self._run_stage(state, stage, plans[stage.name])
         self.console.print(f"[green]run {self.recipe.name} finished[/]: {self.run_dir}")
         return state
+
+    def _preflight_gate(self, stages: list[StageBase], plans: dict[str, StagePlan]) -> None:
+        """A run starts only if the preflight finds no error: a GPU job must not spend its first hour
+        on what seconds of checking here would have said. Warnings are printed and the run goes on."""
+        report = run_preflight(self.recipe, stages, plans, self.run_dir)
+        for finding in [*report.errors, *report.warnings]:
+            self.console.print(f"preflight {finding.line()}", soft_wrap=True, markup=False, highlight=False)
+        if report.errors:
+            raise RunError(
+                f"preflight found {len(report.errors)} error(s), each with what to change (above); nothing was "
+                "started. `--dry-run` shows every check; `--no-preflight` runs anyway"
+            )
 
     def _upstream_fingerprints(self, state: RunState) -> dict[str, str]:
         marks = {}

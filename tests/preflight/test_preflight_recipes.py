@@ -121,3 +121,24 @@ def test_defect_10_headroom_settings_of_verls_qwen25_vl_script(preflight: Prefli
     assert "raises vLLM's max_num_batched_tokens to max_model_len 128000" in warned
     reference = [m for m in messages(off, "grpo_4k", "GPU memory", "ok") if m.startswith("actor update")]
     assert "reference model" not in reference[0]  # offloaded to CPU, as in verl's script
+
+
+def test_a_real_run_stops_before_its_first_stage_on_a_preflight_error(tmp_path) -> None:
+    """`vision-r1 run` (not only --dry-run) checks first: the 7B recipe's old eval TP 8 never launches."""
+    from typer.testing import CliRunner
+
+    from vision_r1.cli import app
+
+    run_dir = tmp_path / "run"
+    args = [
+        "run",
+        str(SHIPPED / "vision_r1_7b.yaml"),
+        f"run_dir={run_dir}",
+        "stages.eval.tensor_parallel_size=8",
+    ]
+    result = CliRunner().invoke(app, args)
+    output = " ".join(result.output.split())  # the console wraps long lines
+    assert result.exit_code == 2
+    assert "preflight error parallel sizes: eval TP 8 does not divide the 28 attention heads" in output
+    assert "preflight found 1 error(s)" in output and "nothing was started" in output
+    assert not run_dir.exists()  # no state, no stage folder: the cold start never began
