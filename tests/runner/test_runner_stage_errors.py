@@ -41,10 +41,12 @@ def sft_recipe(tmp_path: Path, model: Path, dataset: Path, device: str = "cpu") 
     return path
 
 
-def run(path: Path, tmp_path: Path) -> str:
+def run(path: Path, tmp_path: Path, preflight: bool = True) -> str:
     console = Console(file=(tmp_path / "console.txt").open("w"), width=200)
     with pytest.raises(RunError) as caught:
-        Runner(load_recipe(path), console=console, echo=False).run(Selection())
+        Runner(load_recipe(path), console=console, echo=False, preflight_before_run=preflight).run(
+            Selection()
+        )
     return str(caught.value)
 
 
@@ -70,5 +72,7 @@ def test_a_bad_row_is_named_with_file_row_and_field(tmp_path: Path, tiny_model_d
 def test_more_gpus_than_the_machine_has(tmp_path: Path, tiny_model_dir: Path) -> None:
     dataset = tmp_path / "sft.parquet"
     write_sft_parquet([single_turn_sft_row("Q?", [encode_png(smoke_image())], "t", "1")], dataset)
-    message = run(sft_recipe(tmp_path, tiny_model_dir, dataset, device="gpu"), tmp_path)
+    recipe = sft_recipe(tmp_path, tiny_model_dir, dataset, device="gpu")
+    assert "preflight found 2 error(s)" in run(recipe, tmp_path)  # 1 row, batch 2 over 8 ranks
+    message = run(recipe, tmp_path, preflight=False)  # the launch itself checks the device too
     assert "asks for 8 GPUs per node but this machine has 0" in message
