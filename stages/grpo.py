@@ -16,6 +16,8 @@ REWARD_MODULE = "pkg://vision_r1.rewards"  # verl/utils/import_utils.py load_mod
 
 class GrpoKind(VerlTrainingKind):
     config_name = PPO_CONFIG
+    is_grpo = True
+    starting = "starting verl: Ray workers, models, rollout"
 
     def needs_vllm(self, ctx: StageContext) -> bool:
         return ctx.resources.rollout_engine == "vllm"
@@ -68,11 +70,29 @@ class GrpoKind(VerlTrainingKind):
         return [f"+reward.custom_reward_function.reward_kwargs.{REWARD_OVERRIDE}={ctx.stage.reward}"]
 
     def device_overrides(self, ctx: StageContext) -> list[str]:
-        if ctx.resources.device == "cpu":
+        resources = ctx.resources
+        if resources.device == "cpu":
             from vision_r1.verl_cpu.launch import cpu_ppo_overrides
 
-            return cpu_ppo_overrides(ctx.resources.rollout_engine)
+            return cpu_ppo_overrides(
+                resources.rollout_engine, resources.nnodes, resources.cpus_per_node, resources.ray_address
+            )
         return ["actor_rollout_ref.rollout.name=vllm"]
+
+    def run_cluster_size(self, ctx: StageContext) -> int | None:
+        """On cpu without a cluster of the recipe's own, GRPO stages share one the runner starts."""
+        resources = ctx.resources
+        return resources.cpus_per_node if resources.device == "cpu" and not resources.ray_address else None
+
+    def launch_details(self, ctx: StageContext, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+        """The job's Ray workers get the launch's environment; with the run's cluster, join it."""
+        from vision_r1.ray_cluster import auth_env
+        from vision_r1.verl_cpu.launch import job_env_overrides, join_cluster_overrides
+
+        args = job_env_overrides(env)
+        if ctx.ray_cluster is not None:
+            return [*args, *join_cluster_overrides(ctx.ray_cluster.address())], auth_env()
+        return args, (auth_env() if ctx.resources.ray_address else {})
 
     def launcher(self, ctx: StageContext) -> list[str]:
         return python_module("verl.trainer.main_ppo", [])

@@ -36,21 +36,34 @@ def run(
     dry_run: Annotated[
         bool, typer.Option(help="Print each stage's command and resolved config, run nothing.")
     ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Stream everything the stages print (verl, Ray, torchrun) to the terminal too.",
+        ),
+    ] = False,
 ) -> None:
     """Run a recipe: cold start -> SFT -> GRPO (PTST) stages -> eval, resuming where it stopped.
+
+    Per stage the terminal shows a header, a live progress line and a one-line result; everything
+    the stages' processes print goes to runs/NAME/STAGE/log.txt (with --verbose to the terminal as
+    well). A failed stage shows the last 40 lines of its log and the log's path.
 
     Everything after `--` is passed to every verl stage as Hydra overrides
     (e.g. `-- trainer.logger=[console,wandb]`); each override reaches the stages whose verl config has
     its top-level section.
     """
+    from vision_r1.output_capture import terminal_stream
     from vision_r1.recipe.loader import RecipeError, load_recipe
     from vision_r1.runner import RunError, Runner, Selection
 
-    console = Console()
+    console = Console(file=terminal_stream())
     verl_args = (ctx.obj or {}).get(VERL_ARGS_KEY, [])
     try:
         loaded = load_recipe(recipe, overrides or [])
-        runner = Runner(loaded, verl_args=verl_args, console=console)
+        runner = Runner(loaded, verl_args=verl_args, console=console, echo=verbose)
         selection = Selection(from_stage=from_stage, only=only, until=until)
         if dry_run:
             runner.dry_run(selection)
