@@ -13,13 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stages.verl_launch import METRICS
+from stages.subprocess_stage import partial_path
+from stages.verl_launch import METRICS, MODEL, TRAINING_DONE
+from vision_r1.evaluation.results import RESULTS_FILE
 from vision_r1.report.metrics_files import last_step
-
-PARTIAL_MODEL = "model.partial"  # stages/subprocess_stage.py partial_path(model)
-TRAINING_DONE = "training_done.json"  # stages/verl_training.py
-COLD_START_STEPS = 3  # data_pipeline/steps.py STEP_NAMES: pseudo_cot, description, reasoning
-RESULTS_FILE = "results.jsonl"  # vision_r1/evaluation/results.py
 
 
 @dataclass
@@ -44,7 +41,7 @@ def _number(metrics: dict[str, Any], *keys: str) -> float | None:
 
 def training_progress(stage_dir: Path, total: int | None, starting: str, grpo: bool) -> Progress:
     """verl's metrics (all launch attempts): step, reward and response length (GRPO) or loss (SFT)."""
-    if (stage_dir / PARTIAL_MODEL).exists() or (stage_dir / TRAINING_DONE).exists():
+    if partial_path(stage_dir / MODEL).exists() or (stage_dir / TRAINING_DONE).exists():
         return Progress(phase="merging the last checkpoint into model/")
     step, metrics = last_step(stage_dir / METRICS)
     if step is None:
@@ -107,13 +104,15 @@ def parquet_rows(path: str | None) -> int | None:
 
 def cold_start_progress(work_dir: Path, samples: int | None) -> Progress:
     """Requests finished (journal), permanent failures, and samples kept once the set is assembled."""
+    from data_pipeline.steps import STEP_NAMES
+
     stats = _read_json(work_dir / "stats.json")
     if stats is not None:
         funnel = stats.get("funnel", {})
         return Progress(phase=f"kept {funnel.get('kept')}/{funnel.get('input')} samples")
     records = _jsonl_records(work_dir / "journal.jsonl")
     failures = sum(1 for r in records if not r.get("ok") and not r.get("transient"))
-    total = samples * COLD_START_STEPS if samples else None
+    total = samples * len(STEP_NAMES) if samples else None
     return Progress(len(records), total, unit="request", details=[f"{failures} failures"])
 
 

@@ -21,6 +21,7 @@ from vision_r1.recipe.schema import Resources
 CHECKPOINTS = "checkpoints"
 MODEL = "model"
 METRICS = "metrics"
+TRAINING_DONE = "training_done.json"  # written once verl's last checkpoint is confirmed; the merge follows
 METRICS_ENV = "VERL_FILE_LOGGER_PATH"  # verl's FileLogger writes each step's metrics there
 UNBUFFERED_ENV = "PYTHONUNBUFFERED"
 LAUNCH_ENV = (METRICS_ENV, MARKER_ENV, UNBUFFERED_ENV)

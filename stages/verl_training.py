@@ -19,6 +19,7 @@ from stages.progress import Progress, training_progress, training_summary
 from stages.verl_launch import (
     CHECKPOINTS,
     MODEL,
+    TRAINING_DONE,
     check_device,
     device_env,
     latest_checkpoint,
@@ -29,8 +30,6 @@ from stages.verl_launch import (
 )
 from vision_r1.ray_cluster import auth_env
 from vision_r1.verl_config import top_level_keys
-
-TRAINING_DONE = "training_done.json"
 
 
 class VerlTrainingKind(ABC):
@@ -133,7 +132,7 @@ class VerlTrainingKind(ABC):
     def run(self, ctx: StageContext, plan: StagePlan, attempt: int = 1) -> dict[str, str]:
         check_device(ctx.resources, needs_vllm=self.needs_vllm(ctx))
         checkpoint_dir = ctx.stage_dir / CHECKPOINTS
-        step = self._finished_step(ctx)
+        step = self.finished_step(ctx)
         if step is None:
             self.check_dataset(ctx)
             metrics = metrics_file(ctx, attempt)
@@ -153,7 +152,7 @@ class VerlTrainingKind(ABC):
         merge_to_hf(ctx, self.shard_dir(checkpoint_dir, step))
         return outputs_in(ctx.stage_dir, self.OUTPUTS)
 
-    def _finished_step(self, ctx: StageContext) -> int | None:
+    def finished_step(self, ctx: StageContext) -> int | None:
         """The final step if training already completed (only the merge is left), else None."""
         marker = ctx.stage_dir / TRAINING_DONE
         if not marker.exists():

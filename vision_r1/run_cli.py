@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 VERL_ARGS_KEY = "verl_args"
 
@@ -51,6 +52,10 @@ def run(
     the stages' processes print goes to runs/NAME/STAGE/log.txt (with --verbose to the terminal as
     well). A failed stage shows the last 40 lines of its log and the log's path.
 
+    On cpu, the GRPO stages of a run share one Ray cluster the runner starts and stops. Several
+    nodes: resources.nnodes=N resources.ray_address=HOST:PORT|auto, the Ray cluster the nodes form
+    (README, Multi-node).
+
     Everything after `--` is passed to every verl stage as Hydra overrides
     (e.g. `-- trainer.logger=[console,wandb]`); each override reaches the stages whose verl config has
     its top-level section.
@@ -70,7 +75,7 @@ def run(
         else:
             runner.run(selection)
     except (RecipeError, RunError) as exc:
-        console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         console.print("[magenta]interrupted[/]: run the same command again to resume")

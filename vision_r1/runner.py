@@ -145,6 +145,7 @@ class Runner:
         return plans
 
     def run(self, selection: Selection) -> RunState:
+        started = time.monotonic()
         stages, forced = selection.pick(self.recipe)
         plans = self.plan_all(stages)
         kinds = {stage.name: stage.kind for stage in self.recipe.stages}
@@ -155,7 +156,6 @@ class Runner:
             if stage.name in forced:
                 self._stop_leftovers(state, stage)
                 self._set_aside(state, stage)
-        started = time.monotonic()
         with self._shared_ray_cluster(state, stages):
             for stage in stages:
                 self._run_stage(state, stage, plans[stage.name])
@@ -163,6 +163,7 @@ class Runner:
             f"[green]run {self.recipe.name} finished[/] in {format_seconds(time.monotonic() - started)}: "
             f"{self.run_dir}",
             highlight=False,
+            soft_wrap=True,
         )
         return state
 

@@ -97,7 +97,7 @@ class RunTerminal:
         self.console.print(f"[dim]skip {escape(name)}: done[/]")
 
     def note(self, text: str) -> None:
-        self.console.print(text, markup=False, highlight=False)
+        self.console.print(text, markup=False, highlight=False, soft_wrap=True)
 
     def result(self, name: str, seconds: float, summary: str, output: str | None) -> None:
         where = f" -> {_shown_path(output)}" if output else ""
@@ -109,7 +109,9 @@ class RunTerminal:
 
     def failure(self, name: str, seconds: float, log_path: Path) -> None:
         """The last lines of the stage's log and where the whole log is (the error itself follows)."""
-        self.console.print(f"[red]failed[/] {escape(name)} after {format_seconds(seconds)}", highlight=False)
+        self.console.print(
+            f"[red]failed[/] {escape(name)} after {format_seconds(seconds)}", highlight=False, soft_wrap=True
+        )
         try:
             lines = log_path.read_text(errors="replace").splitlines()[-FAILURE_TAIL_LINES:]
         except FileNotFoundError:
@@ -126,33 +128,32 @@ class RunTerminal:
         if self.verbose:
             yield
             return
-        poller = _Poller(read_progress, self.console)
+        poller = Poller(read_progress, self.console, time.monotonic())
         if self.console.is_terminal:
             live = Live(console=self.console, transient=True, auto_refresh=False)
-            with live, poller.running(lambda text, _progress: live.update(Text(text), refresh=True)):
+            with live, poller.running(lambda text, _progress, _now: live.update(Text(text), refresh=True)):
                 yield
         else:
             with poller.running(poller.print_when_moved):
                 yield
 
 
-class _Poller:
+class Poller:
     """Reads the stage's progress about once a second and hands the line to a renderer."""
 
-    def __init__(self, read_progress: Callable[[], Progress | None], console: Console) -> None:
+    def __init__(self, read_progress: Callable[[], Progress | None], console: Console, now: float) -> None:
         self.read_progress = read_progress
         self.console = console
-        self.started = time.monotonic()
+        self.started = now
         self.rate = RateTracker()
         self._last_printed: tuple[str | None, int | None] | None = None
         self._last_printed_at = 0.0
 
-    def line(self) -> tuple[str, Progress | None]:
+    def line(self, now: float) -> tuple[str, Progress | None]:
         try:
             progress = self.read_progress()
         except (OSError, ValueError):
             progress = None  # a file caught mid-write; the next poll reads it whole
-        now = time.monotonic()
         text = ""
         if progress is not None:
             if progress.done is not None:
@@ -162,12 +163,11 @@ class _Poller:
         elapsed = format_seconds(now - self.started)
         return (f"  {text} · {elapsed}" if text else f"  running · {elapsed}"), progress
 
-    def print_when_moved(self, text: str, progress: Progress | None) -> None:
+    def print_when_moved(self, text: str, progress: Progress | None, now: float) -> None:
         """Plain output: a line when the phase changes, or the count after PLAIN_INTERVAL_S."""
         if progress is None:
             return
         key = (progress.phase, progress.done)
-        now = time.monotonic()
         phase_changed = self._last_printed is None or key[0] != self._last_printed[0]
         count_moved = self._last_printed is not None and key != self._last_printed
         if phase_changed or (count_moved and now - self._last_printed_at >= PLAIN_INTERVAL_S):
@@ -175,12 +175,13 @@ class _Poller:
             self.console.print(text, markup=False, highlight=False, soft_wrap=True)
 
     @contextlib.contextmanager
-    def running(self, render: Callable[[str, Progress | None], None]) -> Iterator[None]:
+    def running(self, render: Callable[[str, Progress | None, float], None]) -> Iterator[None]:
         stop = threading.Event()
 
         def loop() -> None:
             while not stop.is_set():
-                render(*self.line())
+                now = time.monotonic()
+                render(*self.line(now), now)
                 stop.wait(POLL_S)
 
         thread = threading.Thread(target=loop, daemon=True)
