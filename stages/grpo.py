@@ -80,9 +80,12 @@ class GrpoKind(VerlTrainingKind):
         return ["actor_rollout_ref.rollout.name=vllm"]
 
     def run_cluster_size(self, ctx: StageContext) -> int | None:
-        """On cpu without a cluster of the recipe's own, GRPO stages share one the runner starts."""
+        """On cpu without a cluster of the recipe's own, GRPO stages share one the runner starts
+        (not needed by a stage whose training is done and only its merge is left)."""
         resources = ctx.resources
-        return resources.cpus_per_node if resources.device == "cpu" and not resources.ray_address else None
+        if resources.device != "cpu" or resources.ray_address or self.finished_step(ctx) is not None:
+            return None
+        return resources.cpus_per_node
 
     def launch_details(self, ctx: StageContext, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
         """The job's Ray workers get the launch's environment; with the run's cluster, join it."""
