@@ -11,8 +11,9 @@ address and a free port) unless one is given; every launcher then runs
 `torchrun --nnodes=N --nproc_per_node=K --rdzv_backend=c10d --rdzv_endpoint=...` and its output
 comes back here through Ray's log forwarding, so the stage's log holds every node's output.
 
-When one node's launcher fails (a crash, a dead node) the others are stopped at once rather than
-left waiting in a collective, and this process exits with that launcher's code. When this process
+When one node's launcher fails (torchrun exits non-zero, or its actor is lost with its node) the
+others are stopped at once rather than left waiting in a collective, and this process exits with
+that launcher's code (1 for a lost node). When this process
 dies, Ray ends its job and kills the launcher actors; each torchrun gets SIGTERM from the kernel
 then (PR_SET_PDEATHSIG), which makes it stop its ranks.
 """
@@ -20,6 +21,7 @@ then (PR_SET_PDEATHSIG), which makes it stop its ranks.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import socket
@@ -28,6 +30,7 @@ import sys
 from collections.abc import Sequence
 
 PLACEMENT_TIMEOUT_S = 120.0
+STOP_TIMEOUT_S = 30.0
 _PR_SET_PDEATHSIG = 1
 
 
@@ -132,10 +135,16 @@ def launch(
     while pending:
         [done], _ = ray.wait(list(pending), num_returns=1)
         rank = pending.pop(done)
-        code = ray.get(done)
+        try:
+            code = ray.get(done)
+        except ray.exceptions.RayError as exc:  # the launcher's actor is gone: its node died
+            print(f"node_launch: node {rank}'s launcher was lost ({type(exc).__name__})", flush=True)
+            code = 1
         if code != 0:
             print(f"node_launch: node {rank} exited with code {code}; stopping the other nodes", flush=True)
-            ray.get([launcher.stop.remote() for launcher in launchers])
+            for launcher in launchers:
+                with contextlib.suppress(ray.exceptions.RayError):  # a lost node's launcher is gone
+                    ray.get(launcher.stop.remote(), timeout=STOP_TIMEOUT_S)
             return code
     return 0
 
