@@ -26,6 +26,7 @@ from stages.verl_launch import (
     launch_env,
     merge_to_hf,
     metrics_file,
+    removes_padding,
     route_cli_overrides,
 )
 from vision_r1.ray_cluster import auth_env
@@ -68,8 +69,8 @@ class VerlTrainingKind(ABC):
         """Provided by each verl stage kind."""
 
     @abstractmethod
-    def check_dataset(self, ctx: StageContext) -> None:
-        """Fail before launch when the stage's dataset does not pass the data check."""
+    def check_dataset(self, ctx: StageContext) -> str:
+        """Fail before launch when the stage's dataset does not pass the data check; else summarise it."""
 
     def needs_vllm(self, ctx: StageContext) -> bool:
         """Whether the launch rolls out with vLLM (checked before launching)."""
@@ -130,11 +131,15 @@ class VerlTrainingKind(ABC):
         return StagePlan(commands=[command], config=config)
 
     def run(self, ctx: StageContext, plan: StagePlan, attempt: int = 1) -> dict[str, str]:
-        check_device(ctx.resources, needs_vllm=self.needs_vllm(ctx))
+        check_device(
+            ctx.resources,
+            needs_vllm=self.needs_vllm(ctx),
+            needs_flash_attn=removes_padding(plan.config["overrides"]),
+        )
         checkpoint_dir = ctx.stage_dir / CHECKPOINTS
         step = self.finished_step(ctx)
         if step is None:
-            self.check_dataset(ctx)
+            ctx.note(self.check_dataset(ctx))
             metrics = metrics_file(ctx, attempt)
             metrics.parent.mkdir(parents=True, exist_ok=True)
             env = launch_env(ctx, metrics)

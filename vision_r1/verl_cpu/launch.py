@@ -112,14 +112,15 @@ def cpu_ppo_overrides(
 ) -> list[str]:
     """Hydra overrides for `python -m verl.trainer.main_ppo` (GRPO/PPO) on CPU.
 
-    Beyond the SFT ones: the rollout engine (`cpu_rollout_overrides`), one
-    process per replica; one agent-loop worker, one reward worker, one TransferQueue storage unit
-    instead of eight each (every one is a Ray process); Ray workers get `cpu_env()` through Ray's
-    runtime env; no torch.compile (see `NO_COMPILE`). Without `ray_address`, a fresh local Ray cluster without the dashboard that
-    advertises `ranks_per_node` trainer ranks (`cpu_rank`); with it, the existing cluster there,
-    whose nodes advertise their own (`ray start --resources='{"cpu_rank": N}'`). The overlong-prompt
-    filter runs in the driver: verl's default forks a `datasets` pool after torch has started its
-    threads, which can hang on a small host.
+    Beyond the SFT ones (torch.compile off for the actor's and the reference's engines too): the
+    rollout engine (`cpu_rollout_overrides`), one process per replica; one agent-loop worker, one
+    reward worker, one TransferQueue storage unit instead of eight each (every one is a Ray process);
+    Ray workers get `cpu_env()` through Ray's runtime env. Without `ray_address`, a fresh local Ray
+    cluster without the dashboard that advertises `ranks_per_node` trainer ranks (`cpu_rank`); with
+    it, the existing cluster there, whose nodes advertise their own
+    (`ray start --resources='{"cpu_rank": N}'`). The overlong-prompt filter runs in the driver:
+    verl's default forks a `datasets` pool after torch has started its threads, which can hang on a
+    small host.
     """
     return [
         "trainer.device=cpu",
