@@ -11,6 +11,7 @@ original stdout, made before any redirection (`terminal_stream`).
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
 from collections.abc import Iterator
@@ -19,9 +20,16 @@ from typing import TextIO
 
 
 def terminal_stream() -> TextIO:
-    """A stream on this process's stdout as it is now, unaffected by a later `output_to`."""
+    """A stream on this process's stdout as it is now, unaffected by a later `output_to`.
+
+    A stdout with no file descriptor (an in-memory stream a caller put there, such as a CLI test
+    runner's) is returned as it is: `output_to` moves descriptors, which never reach it."""
     sys.stdout.flush()
-    return os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8", errors="replace")
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return sys.stdout
+    return os.fdopen(os.dup(descriptor), "w", buffering=1, encoding="utf-8", errors="replace")
 
 
 @contextlib.contextmanager

@@ -145,3 +145,11 @@ def test_output_capture_sends_this_processes_output_to_the_log(tmp_path: Path) -
     )
     assert log.read_text().splitlines() == ["from python", "from a native library", "a warning"]
     assert shown.stdout.splitlines() == ["to the terminal", "after"] and shown.stderr == ""
+
+
+def test_a_stdout_without_a_descriptor_is_the_terminal_itself(monkeypatch) -> None:
+    from vision_r1.output_capture import terminal_stream
+
+    captured = io.StringIO()  # what a CLI test runner puts in place of stdout
+    monkeypatch.setattr(sys, "stdout", captured)
+    assert terminal_stream() is captured
