@@ -7,7 +7,9 @@ each node (SIGTERM to `ray start --block`), never by process name. On that clust
   trainer rank on each node; its driver (the runner) is SIGKILLed after the step-1 checkpoint,
   and the next `vision-r1 run` resumes from it;
 - an SFT stage runs under torchrun with `--nnodes=2` and a c10d rendezvous on localhost, one node
-  launcher per Ray node.
+  launcher per Ray node;
+- on a two-node cluster of its own, the second node is killed mid-stage: the stage fails with its
+  log tail and the surviving node's launcher is stopped.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import pytest
 import yaml
 
 from vision_r1.data import encode_png, single_turn_sft_row, write_sft_parquet
-from vision_r1.orphans import marked_processes
+from vision_r1.orphans import marked_processes, stop_marked
 from vision_r1.ray_cluster import RayNode, auth_env, ray_node
 from vision_r1.run_state import RunState
 from vision_r1.run_status import last_metrics
@@ -60,9 +62,9 @@ def live_nodes(address: str) -> int:
     return int(out.stdout.split("NODES", 1)[1]) if "NODES" in out.stdout else 0
 
 
-@pytest.fixture(scope="module")
-def two_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoNodes]:
-    work = tmp_path_factory.mktemp("cluster")
+@contextlib.contextmanager
+def two_node_cluster(work: Path) -> Iterator[TwoNodes]:
+    """A head and a second node on localhost, each stopped by Ray's own shut-down of that node."""
     markers = (f"two-node-head-{work}", f"two-node-second-{work}")
     with contextlib.ExitStack() as stack:
         head = stack.enter_context(ray_node(HEAD_CPUS, {CPU_RANK_RESOURCE: 1}, work / "head.log", markers[0]))
@@ -77,6 +79,12 @@ def two_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoNodes]:
         yield TwoNodes(address, (head, second))
     for marker in markers:  # stopped by Ray's own node shut-down, nothing left behind
         assert marked_processes(marker) == []
+
+
+@pytest.fixture(scope="module")
+def two_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoNodes]:
+    with two_node_cluster(tmp_path_factory.mktemp("cluster")) as nodes:
+        yield nodes
 
 
 def write_recipe(tmp_path: Path, address: str, stages: list[dict]) -> Path:
@@ -174,19 +182,23 @@ def test_grpo_puts_one_rank_on_each_node_and_resumes_after_the_driver_is_killed(
     assert (stage_dir / "model" / "model.safetensors").is_file()
 
 
-@pytest.mark.timeout(2 * RUN_TIMEOUT)
-def test_sft_runs_under_torchrun_with_one_launcher_per_node(
-    two_nodes: TwoNodes, tiny_model_dir: Path, tmp_path: Path
-) -> None:
+def sft_recipe(tmp_path: Path, address: str, model: Path, steps: int) -> Path:
     image = encode_png(smoke_image())
     rows = [single_turn_sft_row(f"How many shapes? ({i})", [image], "I count them.", "2") for i in range(8)]
     dataset = tmp_path / "sft.parquet"
     write_sft_parquet(rows, dataset)
     sft = {
-        "name": "sft", "kind": "sft", "model": str(tiny_model_dir), "dataset": str(dataset), "steps": 2,
+        "name": "sft", "kind": "sft", "model": str(model), "dataset": str(dataset), "steps": steps,
         "lr": 1.0e-4, "global_batch_size": 2, "micro_batch_size_per_gpu": 1, "max_length": 512,
     }  # fmt: skip
-    recipe = write_recipe(tmp_path, two_nodes.address, [sft])
+    return write_recipe(tmp_path, address, [sft])
+
+
+@pytest.mark.timeout(2 * RUN_TIMEOUT)
+def test_sft_runs_under_torchrun_with_one_launcher_per_node(
+    two_nodes: TwoNodes, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    recipe = sft_recipe(tmp_path, two_nodes.address, tiny_model_dir, steps=2)
     run = vision_r1_run(recipe, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     output, _ = run.communicate(timeout=RUN_TIMEOUT)
     assert run.returncode == 0, output.decode()[-4000:]
@@ -198,3 +210,41 @@ def test_sft_runs_under_torchrun_with_one_launcher_per_node(
     shards = sorted(p.name for p in (stage_dir / "checkpoints" / "global_step_2").glob("model_*.pt"))
     assert shards == ["model_world_size_2_rank_0.pt", "model_world_size_2_rank_1.pt"]
     assert (stage_dir / "model" / "model.safetensors").is_file()
+
+
+@pytest.mark.timeout(2 * RUN_TIMEOUT)
+def test_a_node_that_dies_mid_stage_fails_the_stage_and_stops_the_other_node(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    """The README's "when a node dies mid-stage", on a cluster of its own: the second node's Ray
+    processes are killed while both nodes' torchrun launchers run; the stage fails with its log tail, the launcher on
+    the surviving node is stopped, and nothing of the stage is left."""
+    with two_node_cluster(tmp_path / "cluster") as nodes:
+        recipe = sft_recipe(tmp_path, nodes.address, tiny_model_dir, steps=2)
+        stage_dir = tmp_path / "run" / "sft"
+        run = vision_r1_run(recipe, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + RUN_TIMEOUT
+            log = stage_dir / "log.txt"
+            while not (log.is_file() and "[node 0]" in log.read_text() and "[node 1]" in log.read_text()):
+                assert run.poll() is None, "the stage ended before both nodes' torchrun started"
+                assert time.monotonic() < deadline, "timed out waiting for both nodes' torchrun"
+                time.sleep(0.2)
+            # the second node dies: its Ray processes are SIGKILLed (a shut-down would drain it first)
+            assert stop_marked(nodes.nodes[1].marker, grace_s=0.0) > 0
+            output, _ = run.communicate(timeout=RUN_TIMEOUT)
+        finally:
+            if run.poll() is None:
+                os.killpg(run.pid, signal.SIGKILL)
+                run.wait()
+        shown = output.decode()
+        assert run.returncode == 2, shown[-4000:]
+        assert "failed sft after" in shown and f"full log: {log}" in shown
+        assert "error: stage 'sft' failed" in shown
+        assert "stopping the other nodes" in log.read_text()
+        assert RunState.load(tmp_path / "run").stages["sft"].status == "failed"
+        assert not (stage_dir / "model").exists()
+        deadline = time.monotonic() + 60
+        while marked_processes(str(stage_dir.resolve())):
+            assert time.monotonic() < deadline, marked_processes(str(stage_dir.resolve()))
+            time.sleep(0.5)
