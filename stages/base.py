@@ -9,10 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from vision_r1.process import run_logged
 from vision_r1.recipe.schema import Recipe, Resources, StageBase
+
+if TYPE_CHECKING:
+    from stages.progress import Progress
+    from vision_r1.ray_cluster import RayNode
 
 
 class StageError(RuntimeError):
@@ -41,6 +45,9 @@ class StageContext:
     echo: bool = True
     marker: str = ""
     on_start: Callable[[int], None] | None = None
+    # The run's own Ray cluster, which GRPO stages join (None: each launch has its own, or the
+    # recipe's resources.ray_address).
+    ray_cluster: RayNode | None = None
 
     @property
     def log_path(self) -> Path:
@@ -54,10 +61,15 @@ class StageContext:
         if self.echo:
             print(line, flush=True)
 
-    def run_command(self, command: Command, extra_env: dict[str, str] | None = None) -> None:
-        """Run one of the stage's processes: logged to log.txt, tagged and tracked for clean-up."""
+    def run_command(
+        self, command: Command, extra_env: dict[str, str] | None = None, extra_args: list[str] | None = None
+    ) -> None:
+        """Run one of the stage's processes: logged to log.txt, tagged and tracked for clean-up.
+
+        `extra_env` / `extra_args` are launch details that are not part of the plan (and so not of
+        the stage's fingerprint), such as where its metrics go or which Ray cluster it joins."""
         run_logged(
-            command.argv,
+            [*command.argv, *(extra_args or [])],
             self.log_path,
             env={**command.env, **(extra_env or {})},
             echo=self.echo,
@@ -73,6 +85,7 @@ class StagePlan:
 
     commands: list[Command]
     config: dict[str, Any]
+    notes: str = ""  # what planning printed (verl's config validation), written to the stage's log
 
 
 class StageKind(Protocol):
@@ -86,6 +99,15 @@ class StageKind(Protocol):
 
     def run(self, ctx: StageContext, plan: StagePlan, attempt: int) -> dict[str, str]:
         """Do the work; return the outputs (paths) once they are complete and verified."""
+
+    def progress(self, ctx: StageContext) -> Progress | None:
+        """Where the running stage stands, from the files it writes (None: nothing to count)."""
+
+    def summary(self, ctx: StageContext) -> str:
+        """The finished stage's result in a few words (its outputs are shown beside it)."""
+
+    def run_cluster_size(self, ctx: StageContext) -> int | None:
+        """Trainer ranks the stage needs from the run's own Ray cluster; None: it does not join it."""
 
 
 def outputs_in(stage_dir: Path, relative: dict[str, str]) -> dict[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from stages.base import StageContext
+from stages.progress import Progress, cold_start_progress, cold_start_summary, parquet_rows
 from stages.subprocess_stage import CliStageKind
 
 WORK = "work"
@@ -29,3 +30,12 @@ class ColdStartKind(CliStageKind):
         if stage.limit:
             args += ["--limit", str(stage.limit)]
         return args
+
+    def progress(self, ctx: StageContext) -> Progress | None:
+        stage = ctx.stage
+        rows = parquet_rows(stage.input)
+        samples = min(n for n in (rows, stage.limit) if n is not None) if rows or stage.limit else None
+        return cold_start_progress(ctx.stage_dir / WORK, samples)
+
+    def summary(self, ctx: StageContext) -> str:
+        return cold_start_summary(ctx.stage_dir / WORK)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from stages.base import StageContext
+from stages.progress import Progress, eval_progress, eval_summary, parquet_rows
 from stages.subprocess_stage import CliStageKind
 
 
@@ -50,6 +51,16 @@ class EvalKind(CliStageKind):
         if system_prompt:
             args += ["--system-prompt", system_prompt]
         return args
+
+    def progress(self, ctx: StageContext) -> Progress | None:
+        stage = ctx.stage
+        rows = [parquet_rows(benchmark.path) for benchmark in stage.benchmarks]
+        known = all(n is not None for n in rows)
+        items = sum(min(n, stage.limit or n) for n in rows if n is not None) if known else None
+        return eval_progress(ctx.stage_dir, items)
+
+    def summary(self, ctx: StageContext) -> str:
+        return eval_summary(ctx.stage_dir / self.OUTPUTS["summary"])
 
 
 def training_system_prompt(stage: Any) -> str | None:

@@ -19,6 +19,8 @@ VALIDATION_ROWS_WITHOUT_HELD_OUT = 8
 
 class GrpoKind(VerlTrainingKind):
     config_name = PPO_CONFIG
+    is_grpo = True
+    starting = "starting verl: Ray workers, models, rollout"
 
     def needs_vllm(self, ctx: StageContext) -> bool:
         return ctx.resources.rollout_engine == "vllm"
@@ -84,21 +86,32 @@ class GrpoKind(VerlTrainingKind):
         return [f"+reward.custom_reward_function.reward_kwargs.{REWARD_OVERRIDE}={ctx.stage.reward}"]
 
     def device_overrides(self, ctx: StageContext) -> list[str]:
-        if ctx.resources.device == "cpu":
+        resources = ctx.resources
+        if resources.device == "cpu":
             from vision_r1.verl_cpu.launch import cpu_ppo_overrides
 
-            overrides = cpu_ppo_overrides(ctx.resources.rollout_engine)
-            return (
-                join_cluster(overrides, ctx.resources.ray_address) if ctx.resources.ray_address else overrides
+            return cpu_ppo_overrides(
+                resources.rollout_engine, resources.nnodes, resources.cpus_per_node, resources.ray_address
             )
         return ["actor_rollout_ref.rollout.name=vllm"]
 
-    def worker_env_overrides(self, ctx: StageContext, env: dict[str, str]) -> list[str]:
-        """On a joined Ray cluster the workers (where verl's file logger runs) get the launcher's
-        environment only through Ray's runtime env; a local cluster inherits it."""
-        if not ctx.resources.ray_address:
-            return []
-        return [f"+ray_kwargs.ray_init.runtime_env.env_vars.{key}='{value}'" for key, value in env.items()]
+    def run_cluster_size(self, ctx: StageContext) -> int | None:
+        """On cpu without a cluster of the recipe's own, GRPO stages share one the runner starts
+        (not needed by a stage whose training is done and only its merge is left)."""
+        resources = ctx.resources
+        if resources.device != "cpu" or resources.ray_address or self.finished_step(ctx) is not None:
+            return None
+        return resources.cpus_per_node
+
+    def launch_details(self, ctx: StageContext, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+        """The job's Ray workers get the launch's environment; with the run's cluster, join it."""
+        from vision_r1.ray_cluster import auth_env
+        from vision_r1.verl_cpu.launch import job_env_overrides, join_cluster_overrides
+
+        args = job_env_overrides(env)
+        if ctx.ray_cluster is not None:
+            return [*args, *join_cluster_overrides(ctx.ray_cluster.address())], auth_env()
+        return args, (auth_env() if ctx.resources.ray_address else {})
 
     def launcher(self, ctx: StageContext) -> list[str]:
         return python_module("verl.trainer.main_ppo", [])
@@ -115,20 +128,3 @@ class GrpoKind(VerlTrainingKind):
 
     def shard_dir(self, checkpoint_dir: Path, step: int) -> Path:
         return checkpoint_dir / f"global_step_{step}" / "actor"  # ray_trainer._save_checkpoint
-
-
-def join_cluster(overrides: list[str], address: str) -> list[str]:
-    """CPU overrides that join the Ray cluster at `address` instead of starting a fresh local one.
-
-    Ray refuses a CPU count when connecting to an existing cluster, so the slot count (the
-    cluster's own) is dropped; the plugin's environment still reaches the job's workers through
-    the runtime env. Saves a local Ray start-up (~15 s) per stage, e.g. for several CPU runs in a row.
-    """
-    joined = []
-    for text in overrides:
-        if text.startswith("ray_kwargs.ray_init.num_cpus="):
-            text = "ray_kwargs.ray_init.num_cpus=null"
-        elif text == "+ray_kwargs.ray_init.address=local":
-            text = f"+ray_kwargs.ray_init.address={address}"
-        joined.append(text)
-    return joined

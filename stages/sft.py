@@ -7,13 +7,15 @@ from pathlib import Path
 
 from stages.base import StageContext
 from stages.dataset_check import check_stage_dataset, pixel_budget
-from stages.verl_launch import pixel_budget_overrides
+from stages.verl_launch import LAUNCH_ENV, device_env, pixel_budget_overrides
 from stages.verl_training import VerlTrainingKind
 from vision_r1.verl_config import SFT_CONFIG, validate_sft
 
 
 class SftKind(VerlTrainingKind):
     config_name = SFT_CONFIG
+    is_grpo = False
+    starting = "starting verl: torchrun, model"
 
     def stage_overrides(self, ctx: StageContext) -> list[str]:
         stage = ctx.stage
@@ -49,19 +51,26 @@ class SftKind(VerlTrainingKind):
         if ctx.resources.device == "cpu":
             from vision_r1.verl_cpu.launch import cpu_sft_overrides
 
-            return cpu_sft_overrides()
+            return cpu_sft_overrides(ctx.resources.nnodes, ctx.resources.cpus_per_node)
         return []
 
     def launcher(self, ctx: StageContext) -> list[str]:
+        """torchrun on this node, or (several nodes) one torchrun launcher per node of the recipe's Ray
+        cluster, placed there by `vision_r1.node_launch`."""
         resources = ctx.resources
         per_node = resources.gpus_per_node if resources.device == "gpu" else resources.cpus_per_node
-        torchrun = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={per_node}"]
-        if resources.nnodes > 1:
-            endpoint = resources.rdzv_endpoint or "${MASTER_ADDR}:29500"
-            torchrun += [f"--nnodes={resources.nnodes}", "--rdzv_backend=c10d", f"--rdzv_endpoint={endpoint}"]
-        else:
-            torchrun += ["--standalone", "--nnodes=1"]
-        return [*torchrun, "-m", "verl.trainer.sft_trainer"]
+        script = ["-m", "verl.trainer.sft_trainer"]
+        if resources.nnodes == 1:
+            return [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nnodes=1",
+                    f"--nproc_per_node={per_node}", *script]  # fmt: skip
+        assert resources.ray_address is not None  # the schema requires it for nnodes > 1
+        launch = [sys.executable, "-m", "vision_r1.node_launch", "--address", resources.ray_address,
+                  f"--nnodes={resources.nnodes}", f"--nproc-per-node={per_node}"]  # fmt: skip
+        if resources.rdzv_endpoint:
+            launch.append(f"--rdzv-endpoint={resources.rdzv_endpoint}")
+        for name in (*device_env(resources), *LAUNCH_ENV):
+            launch.append(f"--forward-env={name}")
+        return [*launch, "--", *script]
 
     def check_dataset(self, ctx: StageContext) -> str:
         stage = ctx.stage

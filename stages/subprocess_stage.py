@@ -6,9 +6,12 @@ import shutil
 import sys
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from stages.base import Command, StageContext, StagePlan, outputs_in
+
+if TYPE_CHECKING:
+    from stages.progress import Progress
 
 PARTIAL_SUFFIX = ".partial"
 
@@ -56,6 +59,15 @@ class CliStageKind(ABC):
         for command in plan.commands:
             ctx.run_command(command)
         return outputs_in(ctx.stage_dir, self.OUTPUTS)
+
+    def progress(self, ctx: StageContext) -> Progress | None:
+        return None
+
+    def summary(self, ctx: StageContext) -> str:
+        return "done"
+
+    def run_cluster_size(self, ctx: StageContext) -> int | None:
+        return None
 
 
 class PublishedCliStageKind(CliStageKind):

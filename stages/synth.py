@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from stages.base import StageContext
+from stages.progress import parquet_rows
 from stages.subprocess_stage import PublishedCliStageKind, partial_path
 
 
@@ -26,3 +27,9 @@ class SynthKind(PublishedCliStageKind):
         if stage.tasks:
             args += ["--tasks", ",".join(stage.tasks)]
         return args
+
+    def summary(self, ctx: StageContext) -> str:
+        rows = {key: parquet_rows(str(ctx.stage_dir / path)) for key, path in self.OUTPUTS.items()}
+        return (
+            f"{rows['rl_train']} RL train, {rows['rl_val']} val, {rows['cold_start_input']} cold-start rows"
+        )

@@ -19,3 +19,6 @@ class TinyModelKind(PublishedCliStageKind):
 
     def verify(self, partial: Path) -> None:
         verify_hf_dir(partial)
+
+    def summary(self, ctx: StageContext) -> str:
+        return f"tiny random-weight Qwen2.5-VL, seed {ctx.stage.seed}"

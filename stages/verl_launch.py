@@ -15,11 +15,16 @@ from pathlib import Path
 
 from stages.base import Command, StageContext, StageError
 from stages.subprocess_stage import fresh_partial, publish
+from vision_r1.orphans import MARKER_ENV
 from vision_r1.recipe.schema import Resources, VerlStage
 
 CHECKPOINTS = "checkpoints"
 MODEL = "model"
 METRICS = "metrics"
+TRAINING_DONE = "training_done.json"  # written once verl's last checkpoint is confirmed; the merge follows
+METRICS_ENV = "VERL_FILE_LOGGER_PATH"  # verl's FileLogger writes each step's metrics there
+UNBUFFERED_ENV = "PYTHONUNBUFFERED"
+LAUNCH_ENV = (METRICS_ENV, MARKER_ENV, UNBUFFERED_ENV)
 
 
 def device_env(resources: Resources) -> dict[str, str]:
@@ -109,6 +114,12 @@ def latest_checkpoint(checkpoint_dir: Path) -> int | None:
 def metrics_file(ctx: StageContext, attempt: int) -> Path:
     """One metrics file per launch: verl's FileLogger truncates its file when it opens it."""
     return ctx.stage_dir / METRICS / f"attempt-{attempt:03d}.jsonl"
+
+
+def launch_env(ctx: StageContext, metrics: Path) -> dict[str, str]:
+    """What every process of a launch needs, on whichever node it runs (LAUNCH_ENV): where metrics
+    go, the launch's clean-up marker, unbuffered output (a live progress line and a useful log tail)."""
+    return {METRICS_ENV: str(metrics), MARKER_ENV: ctx.marker, UNBUFFERED_ENV: "1"}
 
 
 def python_module(module: str, args: list[str]) -> list[str]:

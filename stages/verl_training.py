@@ -15,20 +15,22 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from stages.base import Command, StageContext, StageError, StagePlan, outputs_in
+from stages.progress import Progress, training_progress, training_summary
 from stages.verl_launch import (
     CHECKPOINTS,
     MODEL,
+    TRAINING_DONE,
     check_device,
     device_env,
     latest_checkpoint,
+    launch_env,
     merge_to_hf,
     metrics_file,
     removes_padding,
     route_cli_overrides,
 )
+from vision_r1.ray_cluster import auth_env
 from vision_r1.verl_config import top_level_keys
-
-TRAINING_DONE = "training_done.json"
 
 
 class VerlTrainingKind(ABC):
@@ -36,6 +38,8 @@ class VerlTrainingKind(ABC):
 
     OUTPUTS: ClassVar[dict[str, str]] = {"model": MODEL, "checkpoints": CHECKPOINTS}
     config_name: str
+    is_grpo: ClassVar[bool]  # which metrics tell its progress: reward and length, or loss
+    starting: ClassVar[str]  # what the live line says until the first step is logged
 
     def inputs(self, stage: Any) -> dict[str, str]:
         found = {"model": stage.model, "dataset": stage.dataset}
@@ -74,6 +78,22 @@ class VerlTrainingKind(ABC):
 
     def expected_steps(self, ctx: StageContext) -> int | None:
         return getattr(ctx.stage, "steps", None)
+
+    def run_cluster_size(self, ctx: StageContext) -> int | None:
+        """Trainer ranks the stage needs from the run's own Ray cluster; None: it does not join it."""
+        return None
+
+    def progress(self, ctx: StageContext) -> Progress | None:
+        return training_progress(ctx.stage_dir, self.expected_steps(ctx), self.starting, self.is_grpo)
+
+    def summary(self, ctx: StageContext) -> str:
+        return training_summary(ctx.stage_dir, self.is_grpo)
+
+    def launch_details(self, ctx: StageContext, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+        """Overrides and environment of this launch that are not part of the plan (see run_command);
+        `env` is what every process of the launch needs (`launch_env`), wherever it runs. A launch
+        that joins the recipe's Ray cluster needs its authentication mode."""
+        return [], (auth_env() if ctx.resources.ray_address else {})
 
     # --- shared life cycle -------------------------------------------------------------------
     def overrides(self, ctx: StageContext) -> list[str]:
@@ -117,15 +137,15 @@ class VerlTrainingKind(ABC):
             needs_flash_attn=removes_padding(plan.config["overrides"]),
         )
         checkpoint_dir = ctx.stage_dir / CHECKPOINTS
-        step = self._finished_step(ctx)
+        step = self.finished_step(ctx)
         if step is None:
             ctx.note(self.check_dataset(ctx))
             metrics = metrics_file(ctx, attempt)
             metrics.parent.mkdir(parents=True, exist_ok=True)
-            logger_env = {"VERL_FILE_LOGGER_PATH": str(metrics)}
+            env = launch_env(ctx, metrics)
+            extra_args, extra_env = self.launch_details(ctx, env)
             for command in plan.commands:
-                argv = [*command.argv, *self.worker_env_overrides(ctx, logger_env)]
-                ctx.run_command(Command(argv, command.env), logger_env)
+                ctx.run_command(command, {**extra_env, **env}, extra_args)
             step = latest_checkpoint(checkpoint_dir)
             expected = self.expected_steps(ctx)
             if step is None or (expected is not None and step < expected):
@@ -137,12 +157,7 @@ class VerlTrainingKind(ABC):
         merge_to_hf(ctx, self.shard_dir(checkpoint_dir, step))
         return outputs_in(ctx.stage_dir, self.OUTPUTS)
 
-    def worker_env_overrides(self, ctx: StageContext, env: dict[str, str]) -> list[str]:
-        """Overrides that hand `env` to the trainer's workers when they do not inherit the launcher's
-        environment (a Ray cluster started elsewhere); none by default."""
-        return []
-
-    def _finished_step(self, ctx: StageContext) -> int | None:
+    def finished_step(self, ctx: StageContext) -> int | None:
         """The final step if training already completed (only the merge is left), else None."""
         marker = ctx.stage_dir / TRAINING_DONE
         if not marker.exists():

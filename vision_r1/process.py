@@ -50,7 +50,8 @@ class CommandFailed(RuntimeError):
         self.returncode = returncode
         self.tail = tail
         self.log_path = log_path
-        super().__init__(self._headline(argv) + "\n" + self._shown_tail())
+        self.headline = self._headline(argv)
+        super().__init__(self.headline + "\n" + self._shown_tail())
 
     def _headline(self, argv: Sequence[str]) -> str:
         return f"command exited with code {self.returncode}: {' '.join(argv[:4])} ..."

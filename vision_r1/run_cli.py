@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 VERL_ARGS_KEY = "verl_args"
 
@@ -48,28 +49,47 @@ def run(
             "(warnings are printed). --no-preflight starts regardless."
         ),
     ] = True,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Stream everything the stages print (verl, Ray, torchrun) to the terminal too.",
+        ),
+    ] = False,
 ) -> None:
     """Run a recipe: cold start -> SFT -> GRPO (PTST) stages -> eval, resuming where it stopped.
+
+    Per stage the terminal shows a header, a live progress line and a one-line result; everything
+    the stages' processes print goes to runs/NAME/STAGE/log.txt (with --verbose to the terminal as
+    well). A failed stage shows the last 40 lines of its log and the log's path.
+
+    On cpu, the GRPO stages of a run share one Ray cluster the runner starts and stops. Several
+    nodes: resources.nnodes=N resources.ray_address=HOST:PORT|auto, the Ray cluster the nodes form
+    (README, Multi-node).
 
     Everything after `--` is passed to every verl stage as Hydra overrides
     (e.g. `-- trainer.logger=[console,wandb]`); each override reaches the stages whose verl config has
     its top-level section.
     """
+    from vision_r1.output_capture import terminal_stream
     from vision_r1.recipe.loader import RecipeError, load_recipe
     from vision_r1.runner import RunError, Runner, Selection
 
-    console = Console()
+    console = Console(file=terminal_stream())
     verl_args = (ctx.obj or {}).get(VERL_ARGS_KEY, [])
     try:
         loaded = load_recipe(recipe, overrides or [])
-        runner = Runner(loaded, verl_args=verl_args, console=console, preflight_before_run=preflight)
+        runner = Runner(
+            loaded, verl_args=verl_args, console=console, echo=verbose, preflight_before_run=preflight
+        )
         selection = Selection(from_stage=from_stage, only=only, until=until)
         if dry_run:
             runner.dry_run(selection)
         else:
             runner.run(selection)
     except (RecipeError, RunError) as exc:
-        console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         console.print("[magenta]interrupted[/]: run the same command again to resume")

@@ -9,6 +9,8 @@ from typing import Any
 from rich.table import Table
 
 from stages.registry import declared_outputs
+from stages.verl_launch import METRICS
+from vision_r1.report.metrics_files import last_step
 from vision_r1.run_state import RunState
 
 # verl metric names (verl/trainer/ppo/metric_utils.py compute_data_metrics) shown in the table.
@@ -22,17 +24,7 @@ SHOWN_METRICS = {
 
 def last_metrics(stage_dir: Path) -> tuple[int | None, dict[str, Any]]:
     """The latest step and its metrics over all launch attempts' FileLogger files."""
-    step, data = None, {}
-    for path in sorted((stage_dir / "metrics").glob("*.jsonl")):
-        for line in path.read_text().splitlines():
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line cut by a kill: the next launch rewrites that step anyway
-            is_step = isinstance(entry, dict) and isinstance(entry.get("step"), int)
-            if is_step and (step is None or entry["step"] >= step):
-                step, data = entry["step"], entry.get("data", {})
-    return step, data
+    return last_step(stage_dir / METRICS)
 
 
 def _progress(record_config: dict[str, Any], step: int | None) -> str:

@@ -6,12 +6,20 @@ Rules (see README "Resuming"):
   reported and needs `--from STAGE`;
 - `--from STAGE` re-runs that stage and everything after it, `--only STAGE` re-runs one stage,
   `--until STAGE` stops after it; a re-run stage's previous folder is kept as `<stage>.previous`.
+
+The terminal shows a header, a live progress line and a result per stage (`vision_r1.terminal`);
+what the stages' processes print goes to their `log.txt` (also to the terminal with `echo`). On cpu,
+the GRPO stages of a run share one Ray cluster the runner starts and stops (`vision_r1.ray_cluster`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
+import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,13 +29,17 @@ from stages.base import StageContext, StageError, StagePlan
 from stages.registry import kind_of
 from vision_r1.fingerprint import stage_fingerprint
 from vision_r1.orphans import stop_marked
+from vision_r1.output_capture import output_to, terminal_stream
 from vision_r1.preflight import Environment, PreflightReport, run_preflight
 from vision_r1.process import CommandFailed
+from vision_r1.ray_cluster import RayClusterError, RayNode, ray_node
 from vision_r1.recipe.schema import Recipe, StageBase
 from vision_r1.run_state import RunState
+from vision_r1.terminal import RunTerminal, format_seconds
 from vision_r1.verl_config import PPO_CONFIG, SFT_CONFIG, VerlConfigError, top_level_keys
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
+RAY_CLUSTER_LOG = "ray_cluster.log"
 
 
 class RunError(RuntimeError):
@@ -64,13 +76,21 @@ class Selection:
 class Runner:
     recipe: Recipe
     verl_args: list[str] = field(default_factory=list)
-    console: Console = field(default_factory=Console)
-    echo: bool = True
+    console: Console = field(default_factory=lambda: Console(file=terminal_stream()))
+    echo: bool = False  # stream the stages' own output to the terminal (`--verbose`)
     preflight_before_run: bool = True
+
+    def __post_init__(self) -> None:
+        self.terminal = RunTerminal(self.console, verbose=self.echo)
+        self.ray_cluster: RayNode | None = None
 
     @property
     def run_dir(self) -> Path:
         return Path(self.recipe.run_dir or f"runs/{self.recipe.name}")
+
+    @property
+    def ray_cluster_marker(self) -> str:
+        return f"{self.run_dir.resolve()}#ray"
 
     def context(self, stage: StageBase) -> StageContext:
         return StageContext(
@@ -82,6 +102,7 @@ class Runner:
             echo=self.echo,
             # absolute: the marker must tell this run's processes from another checkout's same-named run
             marker=str((self.run_dir / stage.name).resolve()),
+            ray_cluster=self.ray_cluster,
         )
 
     def plan_all(self, stages: list[StageBase]) -> dict[str, StagePlan]:
@@ -89,11 +110,20 @@ class Runner:
         self._check_verl_args_route()
         plans = {}
         for stage in stages:
-            try:
-                plans[stage.name] = kind_of(stage.kind).plan(self.context(stage))
-            except VerlConfigError as exc:
-                raise RunError(f"stage {stage.name!r}: {exc}") from None
+            with tempfile.TemporaryDirectory() as scratch:
+                printed = Path(scratch) / "plan.txt"
+                try:
+                    with self._own_output(printed):
+                        plan = kind_of(stage.kind).plan(self.context(stage))
+                except VerlConfigError as exc:
+                    raise RunError(f"stage {stage.name!r}: {exc}") from None
+                plan.notes = printed.read_text(errors="replace") if printed.exists() else ""
+            plans[stage.name] = plan
         return plans
+
+    def _own_output(self, path: Path) -> contextlib.AbstractContextManager[None]:
+        """What this process prints goes to `path`, unless the stages' output streams (`echo`)."""
+        return contextlib.nullcontext() if self.echo else output_to(path)
 
     def _check_verl_args_route(self) -> None:
         if not self.verl_args:
@@ -129,6 +159,7 @@ class Runner:
         return plans
 
     def run(self, selection: Selection) -> RunState:
+        started = time.monotonic()
         stages, forced = selection.pick(self.recipe)
         plans = self.plan_all(stages)
         if self.preflight_before_run:
@@ -141,9 +172,15 @@ class Runner:
             if stage.name in forced:
                 self._stop_leftovers(state, stage)
                 self._set_aside(state, stage)
-        for stage in stages:
-            self._run_stage(state, stage, plans[stage.name])
-        self.console.print(f"[green]run {self.recipe.name} finished[/]: {self.run_dir}")
+        with self._shared_ray_cluster(state, stages):
+            for stage in stages:
+                self._run_stage(state, stage, plans[stage.name])
+        self.console.print(
+            f"[green]run {self.recipe.name} finished[/] in {format_seconds(time.monotonic() - started)}: "
+            f"{self.run_dir}",
+            highlight=False,
+            soft_wrap=True,
+        )
         return state
 
     def _preflight_gate(self, stages: list[StageBase], plans: dict[str, StagePlan]) -> None:
@@ -157,6 +194,31 @@ class Runner:
                 f"preflight found {len(report.errors)} error(s), each with what to change (above); nothing was "
                 "started. `--dry-run` shows every check; `--no-preflight` runs anyway"
             )
+
+    @contextlib.contextmanager
+    def _shared_ray_cluster(self, state: RunState, stages: list[StageBase]) -> Iterator[None]:
+        """Start the run's Ray cluster in the background when a stage still to run joins it; stop it at
+        the end of the run, however the run ends."""
+        stop_marked(self.ray_cluster_marker, grace_s=0.0)  # left by a runner killed before its watcher ran
+        ranks = [
+            kind_of(stage.kind).run_cluster_size(self.context(stage))
+            for stage in stages
+            if state.stages[stage.name].status != "done"
+        ]
+        ranks = [n for n in ranks if n is not None]
+        if not ranks:
+            yield
+            return
+        from vision_r1.verl_cpu.launch import local_cluster_resources
+
+        num_cpus, resources = local_cluster_resources(max(ranks))
+        log_path = self.run_dir / RAY_CLUSTER_LOG
+        with ray_node(num_cpus, resources, log_path, self.ray_cluster_marker) as cluster:
+            self.ray_cluster = cluster
+            try:
+                yield
+            finally:
+                self.ray_cluster = None
 
     def _upstream_fingerprints(self, state: RunState) -> dict[str, str]:
         marks = {}
@@ -178,7 +240,7 @@ class Runner:
         fingerprint = stage_fingerprint(plan.config, inputs, self._upstream_fingerprints(state))
         if record.status == "done":
             if record.fingerprint == fingerprint:
-                self.console.print(f"[dim]skip {stage.name}: done[/]")
+                self.terminal.skipped(stage.name)
                 return
             raise RunError(
                 f"stage {stage.name!r} finished earlier with a different config or inputs; "
@@ -190,18 +252,28 @@ class Runner:
         ctx.on_start = lambda pgid: state.launched(stage.name, pgid)
         ctx.stage_dir.mkdir(parents=True, exist_ok=True)
         state.start(stage.name, fingerprint, plan.config)
-        self.console.rule(
-            f"[bold]{stage.name}[/] ({stage.kind}), attempt {state.stages[stage.name].attempts}"
-        )
+        attempt = state.stages[stage.name].attempts
+        position = state.order.index(stage.name) + 1
+        self.terminal.header(stage.name, stage.kind, position, len(state.order), attempt)
+        if plan.notes:
+            with ctx.log_path.open("a", encoding="utf-8") as log:
+                log.write(f"\n=== planning printed:\n{plan.notes}")
+        started = time.monotonic()
         try:
-            outputs = kind.run(ctx, plan, attempt=state.stages[stage.name].attempts)
+            with self.terminal.live(lambda: kind.progress(ctx)), self._own_output(ctx.log_path):
+                outputs = kind.run(ctx, plan, attempt=attempt)
         except KeyboardInterrupt:
             state.fail(stage.name, "interrupted", "interrupted by the user or a signal")
             raise
-        except (CommandFailed, StageError) as exc:
+        except (CommandFailed, StageError, RayClusterError) as exc:
             state.fail(stage.name, "failed", str(exc))
-            raise RunError(f"stage {stage.name!r} failed: {exc}") from None
+            self.terminal.failure(stage.name, time.monotonic() - started, ctx.log_path)
+            # a command's log tail was just shown; the runner's own errors explain themselves in full
+            reason = exc.headline if isinstance(exc, CommandFailed) else str(exc)
+            raise RunError(f"stage {stage.name!r} failed: {reason}") from None
         state.finish(stage.name, outputs)
+        main_output = next(iter(outputs.values()), None)
+        self.terminal.result(stage.name, time.monotonic() - started, kind.summary(ctx), main_output)
 
     def _stop_leftovers(self, state: RunState, stage: StageBase) -> None:
         """A stage still marked running means its runner died hard: stop what its launch left behind
@@ -210,7 +282,7 @@ class Runner:
         if record.status == "running" and record.pgid:
             stopped = stop_marked(self.context(stage).marker, grace_s=0.0)
             if stopped:
-                self.console.print(f"[yellow]stopped {stopped} leftover process(es) of {stage.name}[/]")
+                self.terminal.note(f"stopped {stopped} leftover process(es) of {stage.name}")
 
     def _set_aside(self, state: RunState, stage: StageBase) -> None:
         """A forced re-run starts clean; the previous attempt's folder is kept once as `.previous`."""

@@ -8,6 +8,7 @@ verl's untyped YAML defaults.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
@@ -39,6 +40,15 @@ def compose(config_name: str, overrides: Sequence[str]) -> DictConfig:
         raise VerlConfigError(str(exc).strip()) from None
 
 
+@functools.cache
+def verl_defaults(config_name: str) -> DictConfig:
+    """verl's own defaults for a config, read-only; composed once per process (a compose takes a
+    second or more, and planning a recipe asks for the defaults once per verl stage)."""
+    config = compose(config_name, [])
+    OmegaConf.set_readonly(config, True)
+    return config
+
+
 def _override_key(text: str) -> str:
     key = text.split("=", 1)[0].strip()
     return key.lstrip("+~")
@@ -67,7 +77,7 @@ def _type_error(key: str, default: object, value: object) -> str | None:
 
 def check_types(config_name: str, config: DictConfig, overrides: Sequence[str]) -> None:
     """Compare every overridden value's type with verl's default for that key."""
-    defaults = compose(config_name, [])
+    defaults = verl_defaults(config_name)
     problems = []
     for text in overrides:
         key = _override_key(text)
@@ -113,4 +123,4 @@ def validate_sft(overrides: Sequence[str]) -> DictConfig:
 
 def top_level_keys(config_name: str) -> set[str]:
     """The top-level sections of a verl config; used to route `--` overrides to the stages they fit."""
-    return set(compose(config_name, []).keys())
+    return set(verl_defaults(config_name).keys())

@@ -1,8 +1,9 @@
 """The five Visual-RFT / VLM-R1 task recipes' tiny twins, end to end on CPU through verl's main_ppo.
 
-All five run one after the other in one test against one Ray cluster that the test starts
-in-process (each GRPO stage joins it through `resources.ray_address` instead of paying a local Ray
-start-up, ~15 s) and stops with Ray's own shutdown. Side by side they do not fit a 2-core, 24 GiB
+All five run one after the other in one test against one Ray cluster that the test starts (a
+`ray start --head --block` node advertising one trainer rank, as the runner's own cluster does; each
+GRPO stage joins it through `resources.ray_address` instead of its run starting one) and stops with
+Ray's own shut-down of that node. Side by side they do not fit a 2-core, 24 GiB
 machine (five CPU GRPO jobs starve each other's Ray workers). Each twin: tiny model -> synthetic
 task rows -> one GRPO step with the task's reward -> merge -> the dataset-level evaluation kind,
 whose numbers are checked against the rows.
@@ -20,12 +21,13 @@ from pathlib import Path
 import pytest
 
 from vision_r1.data import iter_rows
+from vision_r1.ray_cluster import ray_node
 from vision_r1.run_state import RunState
 from vision_r1.run_status import last_metrics
+from vision_r1.verl_cpu.launch import local_cluster_resources, ray_address_override
 
 RECIPES = Path(__file__).resolve().parents[2] / "recipes"
 RUN_TIMEOUT = 600
-RAY_CPU_SLOTS = 8  # what one CPU GRPO job holds (vision_r1.verl_cpu.launch.RAY_CPU_SLOTS)
 # twin -> (benchmark name, metric, reward kind the GRPO stage forces)
 TWINS = {
     "vlm_r1_rec_tiny": ("rec_val", "Acc@0.5", "iou"),
@@ -75,23 +77,19 @@ def check_dataset_level_numbers(name: str, run_dir: Path, bench: dict) -> None:
 def test_task_twins_train_and_score_on_one_ray_cluster(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ray
-
     monkeypatch.chdir(tmp_path)
-    ray.init(num_cpus=RAY_CPU_SLOTS, include_dashboard=False, log_to_driver=False)
+    num_cpus, resources = local_cluster_resources(1)  # what one CPU GRPO job with one rank needs
     started = time.monotonic()
-    try:
-        address = ray.get_runtime_context().gcs_address
+    with ray_node(num_cpus, resources, tmp_path / "ray.log", f"task-twins-{tmp_path}") as cluster:
+        address = cluster.address()
         seconds = {name: run_twin(name, tmp_path / name, address) for name in TWINS}
-    finally:
-        ray.shutdown()
     print(f"twins: {time.monotonic() - started:.0f} s in all;", {k: round(v) for k, v in seconds.items()})
     for name, (benchmark, metric, reward) in TWINS.items():
         run_dir = tmp_path / name
         state = RunState.load(run_dir)
         assert all(state.stages[stage].status == "done" for stage in state.order)
         overrides = state.stages["grpo"].config["overrides"]
-        assert f"+ray_kwargs.ray_init.address={address}" in overrides
+        assert ray_address_override(address) in overrides
         assert f"+reward.custom_reward_function.reward_kwargs.reward_override={reward}" in overrides
         step, metrics = last_metrics(run_dir / "grpo")
         assert step == 1 and metrics["critic/score/mean"] == metrics["critic/score/mean"]  # scored, finite

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from kill_helpers import sigkill_and_expect_no_survivors
 
 from vision_r1.orphans import marked_processes
 from vision_r1.process import CommandStalled, run_logged
@@ -73,11 +74,7 @@ def test_processes_of_a_sigkilled_launcher_are_stopped(tmp_path: Path) -> None:
             time.sleep(0.05)
         grandchild = int(pid_file.read_text())
         assert grandchild in marked_processes(marker)
-        launcher.send_signal(signal.SIGKILL)
-        launcher.wait(timeout=10)
-        while marked_processes(marker):
-            assert time.monotonic() < deadline, f"left behind: {marked_processes(marker)}"
-            time.sleep(0.1)
+        sigkill_and_expect_no_survivors(launcher, marker)
     finally:
         if launcher.poll() is None:
             os.killpg(launcher.pid, signal.SIGKILL)

@@ -71,7 +71,7 @@ def test_cpu_platform_resolves_verl_devices_engines_and_rollout() -> None:
     report = _probe("cpu")
     assert report["device"] == report["device_id"] == "cpu"
     assert report["backend"] == "gloo"
-    assert report["ray_resource"] == "CPU"
+    assert report["ray_resource"] == "cpu_rank"  # a rank per bundle, like a GPU (platform.py)
     assert report["engine"] == "FSDPEngineWithLMHead"
     assert report["replica"] == "HFReplica"
     assert report["vllm_replica"] == "CPUvLLMReplica"

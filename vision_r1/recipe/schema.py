@@ -23,13 +23,20 @@ class Resources(_Strict):
     """Where verl stages run. `device: cpu` runs verl through the vision-r1 CPU plugin."""
 
     device: Literal["cpu", "gpu"] = "gpu"
-    nnodes: int = Field(1, ge=1)
-    gpus_per_node: int = Field(8, ge=1)
-    cpus_per_node: int = Field(1, ge=1, description="Workers per node when device is cpu.")
-    ray_address: str | None = Field(
-        None, description="Existing Ray cluster for GRPO stages (else RAY_ADDRESS or local)."
+    nnodes: int = Field(
+        1, ge=1, description="Nodes a training stage spans (more than one needs ray_address)."
     )
-    rdzv_endpoint: str | None = Field(None, description="host:port for multi-node SFT via torchrun.")
+    gpus_per_node: int = Field(8, ge=1)
+    cpus_per_node: int = Field(1, ge=1, description="Trainer ranks per node when device is cpu.")
+    ray_address: str | None = Field(
+        None,
+        description="Ray cluster the training stages run on (`auto`: the one started on this node): GRPO "
+        "stages join it, multi-node SFT places one torchrun launcher on each of its nodes. Unset: each "
+        "GRPO stage on gpu starts its own, and a cpu run starts one for all its GRPO stages.",
+    )
+    rdzv_endpoint: str | None = Field(
+        None, description="host:port of multi-node SFT's torchrun rendezvous (default: node 0, a free port)."
+    )
     gpu_memory_gb: float = Field(
         80.0,
         gt=0,
@@ -56,6 +63,15 @@ class Resources(_Strict):
     def _rollout_fits_device(self) -> Resources:
         if self.device == "gpu" and self.rollout == "hf":
             raise ValueError("rollout 'hf' is the CPU plugin's engine; gpu stages roll out with vllm")
+        return self
+
+    @model_validator(mode="after")
+    def _nodes_need_a_cluster(self) -> Resources:
+        if self.nnodes > 1 and not self.ray_address:
+            raise ValueError(
+                f"nnodes {self.nnodes} needs ray_address, the Ray cluster those nodes form (`auto` on its "
+                "head node): see README, Multi-node"
+            )
         return self
 
     @property

@@ -41,6 +41,17 @@ def read_metrics(directory: Path) -> MetricSeries:
     return {key: sorted(points.items()) for key, points in sorted(by_metric.items())}
 
 
+def last_step(directory: Path) -> tuple[int | None, dict]:
+    """The latest step over every file in `directory` and its metrics, as logged (None, {}: none yet)."""
+    step, data = None, {}
+    for path in metric_files(directory):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            entry = _parse(line)
+            if entry is not None and (step is None or entry[0] >= step):
+                step, data = entry
+    return step, data
+
+
 def _parse(line: str) -> tuple[int, dict] | None:
     try:
         entry = json.loads(line)

@@ -19,6 +19,8 @@ from vision_r1.verl_cpu import nested_positions
 
 PLATFORM_ENV = "VERL_PLATFORM"
 PLATFORM_VALUE = "cpu"
+# The Ray resource a CPU trainer rank asks for, as a GPU rank asks for "GPU" (see platform.py).
+CPU_RANK_RESOURCE = "cpu_rank"
 
 
 def cpu_platform_selected() -> bool:

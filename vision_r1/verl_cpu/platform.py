@@ -2,7 +2,13 @@
 
 verl resolves its device once per process through `get_platform()`: without a registered `cpu`
 platform it falls back to `nvidia` and asks for NCCL and CUDA. This class answers every question
-`PlatformBase` asks with the CPU's answer: device `cpu`, backend `gloo`, Ray resource `CPU`.
+`PlatformBase` asks with the CPU's answer: device `cpu`, backend `gloo`, Ray resource `cpu_rank`.
+
+`cpu_rank` is the CPU counterpart of a GPU: one per trainer rank a node hosts, advertised by the node
+(`ray start --resources='{"cpu_rank": N}'`, or `ray_init.resources` for a local cluster). verl builds
+one placement group per node with one bundle per rank; with GPUs the bundles' GPU count puts each group
+on its own node, and `cpu_rank` does the same on CPUs (Ray's logical CPU slots are shared by every
+actor, so counting those alone could pack two nodes' ranks onto one).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any
 import torch
 from verl.plugin.platform import PlatformBase, PlatformRegistry
 
+from vision_r1.verl_cpu import CPU_RANK_RESOURCE
 from vision_r1.verl_cpu.device_module import cpu_device_module
 
 PLATFORM_NAME = "cpu"
@@ -91,12 +98,12 @@ class CPUPlatform(PlatformBase):
         """No device profiler on CPU."""
 
     def ray_resource_name(self) -> str:
-        return "CPU"
+        return CPU_RANK_RESOURCE
 
     def ray_resource_options(self, num_gpus: float) -> dict[str, Any]:
-        # `RayClassWithInitArgs.__call__` asks for `num_gpus` slots per worker; on CPU a worker
-        # takes the same share of a CPU bundle instead.
-        return {"num_cpus": num_gpus}
+        # `RayClassWithInitArgs.__call__` asks for `num_gpus` devices per worker; on CPU a worker takes
+        # the same share of its bundle's rank and of a CPU slot.
+        return {"num_cpus": num_gpus, "resources": {CPU_RANK_RESOURCE: num_gpus}}
 
     def ray_noset_envvars(self) -> list[str]:
         return []

@@ -1,0 +1,19 @@
+"""Kill a launcher the hard way and wait for its marked processes to be stopped by its watcher."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+
+from vision_r1.orphans import marked_processes
+
+
+def sigkill_and_expect_no_survivors(launcher: subprocess.Popen, marker: str, timeout_s: float = 60.0) -> None:
+    """SIGKILL `launcher`, then wait (failing after `timeout_s`) until nothing carries `marker`."""
+    launcher.send_signal(signal.SIGKILL)
+    launcher.wait(timeout=30)
+    deadline = time.monotonic() + timeout_s
+    while marked_processes(marker):
+        assert time.monotonic() < deadline, f"left behind: {marked_processes(marker)}"
+        time.sleep(0.1)
