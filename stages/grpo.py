@@ -8,7 +8,7 @@ from stages.base import StageContext
 from stages.dataset_check import check_stage_dataset
 from stages.verl_launch import python_module
 from stages.verl_training import VerlTrainingKind
-from vision_r1.rewards.dispatch import REWARD_OVERRIDE
+from vision_r1.rewards.dispatch import NEGATE_REWARD, REWARD_OVERRIDE
 from vision_r1.verl_config import PPO_CONFIG, validate_ppo
 
 REWARD_MODULE = "pkg://vision_r1.rewards"  # verl/utils/import_utils.py load_module: pkg:// prefix
@@ -63,9 +63,11 @@ class GrpoKind(VerlTrainingKind):
         ]
 
     def reward_overrides(self, ctx: StageContext) -> list[str]:
+        kwargs = "+reward.custom_reward_function.reward_kwargs"
+        overrides = [f"{kwargs}.{NEGATE_REWARD}=True"] if ctx.stage.negate_reward else []
         if ctx.stage.reward is None:
-            return []  # every row's own extra_info["reward"] decides
-        return [f"+reward.custom_reward_function.reward_kwargs.{REWARD_OVERRIDE}={ctx.stage.reward}"]
+            return overrides  # every row's own extra_info["reward"] decides the kind
+        return [*overrides, f"{kwargs}.{REWARD_OVERRIDE}={ctx.stage.reward}"]
 
     def device_overrides(self, ctx: StageContext) -> list[str]:
         if ctx.resources.device == "cpu":
