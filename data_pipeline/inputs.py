@@ -25,13 +25,12 @@ class InputError(ValueError):
 
 def synthetic_input(spec: SyntheticSpec, output_dir: Path) -> Path:
     """The cold-start input table of `vision-r1 data synth` (math rows), written once per (n, seed)."""
-    from vision_r1.data.synth.generate import BOX_REWARDS, COLDSTART_INPUT, TASKS, write_synth_dataset
+    from vision_r1.data.synth.generate import COLDSTART_INPUT, MATH_TASKS, write_synth_dataset
 
     folder = output_dir / f"synth-n{spec.n}-seed{spec.seed}"
     path = folder / COLDSTART_INPUT
     if not path.is_file():
-        math_tasks = [task for task in TASKS if task not in BOX_REWARDS]  # box tasks never reach the table
-        write_synth_dataset(folder, n=spec.n, seed=spec.seed, tasks=math_tasks)
+        write_synth_dataset(folder, n=spec.n, seed=spec.seed, tasks=list(MATH_TASKS))
     return path
 
 

@@ -46,6 +46,14 @@ class StageContext:
     def log_path(self) -> Path:
         return self.stage_dir / "log.txt"
 
+    def note(self, line: str) -> None:
+        """A line for the stage's log (and the console when echoing), e.g. what the data check counted."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("a") as log:
+            log.write(line + "\n")
+        if self.echo:
+            print(line, flush=True)
+
     def run_command(self, command: Command, extra_env: dict[str, str] | None = None) -> None:
         """Run one of the stage's processes: logged to log.txt, tagged and tracked for clean-up."""
         run_logged(

@@ -12,6 +12,13 @@ from stages.base import StageContext
 from stages.subprocess_stage import CliStageKind
 
 
+def _default_name(kind: str, path: str) -> str:
+    """The name `vision-r1 eval` gives a benchmark without one (its options are addressed by it)."""
+    from vision_r1.evaluation.benchmarks import BenchmarkSpec
+
+    return BenchmarkSpec(kind, path).name
+
+
 class EvalKind(CliStageKind):
     OUTPUTS: ClassVar[dict[str, str]] = {"summary": "summary.json", "table": "summary.md"}
 
@@ -26,6 +33,9 @@ class EvalKind(CliStageKind):
         for benchmark in stage.benchmarks:
             prefix = f"{benchmark.name}:" if benchmark.name else ""
             args += ["--benchmark", f"{prefix}{benchmark.kind}={benchmark.path}"]
+            name = benchmark.name or _default_name(benchmark.kind, benchmark.path)
+            for key, value in benchmark.options.items():
+                args += ["--option", f"{name}.{key}={value}"]
         args += ["--temperature", str(stage.temperature), "--top-p", str(stage.top_p)]
         args += ["--max-new-tokens", str(stage.max_new_tokens), "--format-retries", str(stage.format_retries)]
         args += ["--tensor-parallel-size", str(stage.tensor_parallel_size)]
@@ -33,4 +43,16 @@ class EvalKind(CliStageKind):
             args += ["--batch-size", str(stage.batch_size)]
         if stage.limit:
             args += ["--limit", str(stage.limit)]
+        system_prompt = training_system_prompt(stage)
+        if system_prompt:
+            args += ["--system-prompt", system_prompt]
         return args
+
+
+def training_system_prompt(stage: Any) -> str | None:
+    """The system prompt of the template the model was trained with: evaluation must ask the same way."""
+    if stage.prompt_template is None:
+        return None
+    from vision_r1.data.prompts import load_template
+
+    return load_template(stage.prompt_template).system

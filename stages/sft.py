@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 from stages.base import StageContext
-from stages.dataset_check import check_stage_dataset
+from stages.dataset_check import check_stage_dataset, pixel_budget
+from stages.verl_launch import pixel_budget_overrides
 from stages.verl_training import VerlTrainingKind
 from vision_r1.verl_config import SFT_CONFIG, validate_sft
 
@@ -38,6 +39,9 @@ class SftKind(VerlTrainingKind):
             f"trainer.total_epochs={stage.epochs}",
             f"trainer.total_training_steps={steps}",
             f"trainer.save_freq={stage.save_freq}",
+            # Resume needs only the latest checkpoint; verl keeps the previous one until the new one is written.
+            "trainer.max_ckpt_to_keep=1",
+            *pixel_budget_overrides(stage, "data.apply_chat_template_kwargs.processor_kwargs"),
             f"trainer.n_gpus_per_node={resources.gpus_per_node if resources.device == 'gpu' else resources.cpus_per_node}",
         ]
 
@@ -59,9 +63,11 @@ class SftKind(VerlTrainingKind):
             torchrun += ["--standalone", "--nnodes=1"]
         return [*torchrun, "-m", "verl.trainer.sft_trainer"]
 
-    def check_dataset(self, ctx: StageContext) -> None:
+    def check_dataset(self, ctx: StageContext) -> str:
         stage = ctx.stage
-        check_stage_dataset(stage.dataset, "sft", stage.model, stage.max_length, stage.max_length)
+        return check_stage_dataset(
+            stage.dataset, "sft", stage.model, stage.max_length, stage.max_length, pixel_budget(stage)
+        )
 
     def validate(self, overrides: list[str]) -> None:
         validate_sft(overrides)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from stages.base import Command, StageContext, StageError
 from stages.subprocess_stage import fresh_partial, publish
-from vision_r1.recipe.schema import Resources
+from vision_r1.recipe.schema import Resources, VerlStage
 
 CHECKPOINTS = "checkpoints"
 MODEL = "model"
@@ -31,20 +31,25 @@ def device_env(resources: Resources) -> dict[str, str]:
     return {}
 
 
-def check_device(resources: Resources, needs_vllm: bool) -> None:
-    """Fail before launch when the requested GPUs or the vLLM rollout engine are not there."""
+def check_device(resources: Resources, needs_vllm: bool, needs_flash_attn: bool = False) -> None:
+    """Fail before launch when the requested GPUs, the vLLM rollout engine or flash-attn are not there."""
     if needs_vllm and importlib.util.find_spec("vllm") is None:
         install = "./install.sh gpu" if resources.device == "gpu" else "./install.sh cpu (vLLM's CPU build)"
         raise StageError(f"this stage rolls out with vLLM, which is not installed: {install}")
     if resources.device != "gpu":
         return
-    if resources.nnodes > 1 or resources.ray_address:
-        return  # a multi-node cluster's GPUs are counted by Ray / torchrun, not here
-    available = _local_gpu_count()
-    if resources.gpus_per_node > available:
+    # A multi-node cluster's GPUs are counted by Ray / torchrun, not here.
+    if resources.nnodes == 1 and not resources.ray_address:
+        available = _local_gpu_count()
+        if resources.gpus_per_node > available:
+            raise StageError(
+                f"the recipe asks for {resources.gpus_per_node} GPUs per node but this machine has {available}; "
+                "set resources.gpus_per_node, or resources.device=cpu for the CPU path"
+            )
+    if needs_flash_attn and importlib.util.find_spec("flash_attn") is None:
         raise StageError(
-            f"the recipe asks for {resources.gpus_per_node} GPUs per node but this machine has {available}; "
-            "set resources.gpus_per_node, or resources.device=cpu for the CPU path"
+            "use_remove_padding=True makes verl's Qwen2-VL attention call flash-attn's varlen kernel, "
+            "and flash-attn is not installed: ./install.sh gpu installs it"
         )
 
 
@@ -73,6 +78,23 @@ def unrouted_overrides(verl_args: list[str], all_sections: set[str]) -> list[str
     return [
         text for text in verl_args if text.lstrip("+~").split("=", 1)[0].split(".", 1)[0] not in all_sections
     ]
+
+
+def removes_padding(overrides: list[str]) -> bool:
+    """Whether the final `...model.use_remove_padding` override of a verl launch is true."""
+    values = [
+        value
+        for key, _, value in (text.partition("=") for text in overrides)
+        if key.endswith("model.use_remove_padding")
+    ]
+    return bool(values) and values[-1].strip().lower() == "true"
+
+
+def pixel_budget_overrides(stage: VerlStage, key: str) -> list[str]:
+    """A stage's `min_pixels`/`max_pixels` as verl overrides under `key` (a processor-kwargs mapping)."""
+    if stage.max_pixels is None:
+        return []
+    return [f"+{key}.min_pixels={stage.min_pixels}", f"+{key}.max_pixels={stage.max_pixels}"]
 
 
 def latest_checkpoint(checkpoint_dir: Path) -> int | None:

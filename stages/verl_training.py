@@ -23,6 +23,7 @@ from stages.verl_launch import (
     latest_checkpoint,
     merge_to_hf,
     metrics_file,
+    removes_padding,
     route_cli_overrides,
 )
 from vision_r1.verl_config import top_level_keys
@@ -64,8 +65,8 @@ class VerlTrainingKind(ABC):
         """Provided by each verl stage kind."""
 
     @abstractmethod
-    def check_dataset(self, ctx: StageContext) -> None:
-        """Fail before launch when the stage's dataset does not pass the data check."""
+    def check_dataset(self, ctx: StageContext) -> str:
+        """Fail before launch when the stage's dataset does not pass the data check; else summarise it."""
 
     def needs_vllm(self, ctx: StageContext) -> bool:
         """Whether the launch rolls out with vLLM (checked before launching)."""
@@ -110,15 +111,21 @@ class VerlTrainingKind(ABC):
         return StagePlan(commands=[command], config=config)
 
     def run(self, ctx: StageContext, plan: StagePlan, attempt: int = 1) -> dict[str, str]:
-        check_device(ctx.resources, needs_vllm=self.needs_vllm(ctx))
+        check_device(
+            ctx.resources,
+            needs_vllm=self.needs_vllm(ctx),
+            needs_flash_attn=removes_padding(plan.config["overrides"]),
+        )
         checkpoint_dir = ctx.stage_dir / CHECKPOINTS
         step = self._finished_step(ctx)
         if step is None:
-            self.check_dataset(ctx)
+            ctx.note(self.check_dataset(ctx))
             metrics = metrics_file(ctx, attempt)
             metrics.parent.mkdir(parents=True, exist_ok=True)
+            logger_env = {"VERL_FILE_LOGGER_PATH": str(metrics)}
             for command in plan.commands:
-                ctx.run_command(command, {"VERL_FILE_LOGGER_PATH": str(metrics)})
+                argv = [*command.argv, *self.worker_env_overrides(ctx, logger_env)]
+                ctx.run_command(Command(argv, command.env), logger_env)
             step = latest_checkpoint(checkpoint_dir)
             expected = self.expected_steps(ctx)
             if step is None or (expected is not None and step < expected):
@@ -129,6 +136,11 @@ class VerlTrainingKind(ABC):
             (ctx.stage_dir / TRAINING_DONE).write_text(json.dumps({"step": step}) + "\n")
         merge_to_hf(ctx, self.shard_dir(checkpoint_dir, step))
         return outputs_in(ctx.stage_dir, self.OUTPUTS)
+
+    def worker_env_overrides(self, ctx: StageContext, env: dict[str, str]) -> list[str]:
+        """Overrides that hand `env` to the trainer's workers when they do not inherit the launcher's
+        environment (a Ray cluster started elsewhere); none by default."""
+        return []
 
     def _finished_step(self, ctx: StageContext) -> int | None:
         """The final step if training already completed (only the merge is left), else None."""

@@ -34,7 +34,12 @@ def run(
     only: Annotated[str | None, typer.Option(help="Re-run only this stage.")] = None,
     until: Annotated[str | None, typer.Option(help="Stop after this stage.")] = None,
     dry_run: Annotated[
-        bool, typer.Option(help="Print each stage's command and resolved config, run nothing.")
+        bool,
+        typer.Option(
+            help="Print each stage's command and resolved config, then the preflight (parallel sizes vs "
+            "heads, token budgets, batch rules, GPU memory per stage, checkpoint disk, packages, data); "
+            "run nothing; exit 2 if the preflight finds errors."
+        ),
     ] = False,
 ) -> None:
     """Run a recipe: cold start -> SFT -> GRPO (PTST) stages -> eval, resuming where it stopped.

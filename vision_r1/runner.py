@@ -21,6 +21,7 @@ from stages.base import StageContext, StageError, StagePlan
 from stages.registry import kind_of
 from vision_r1.fingerprint import stage_fingerprint
 from vision_r1.orphans import stop_marked
+from vision_r1.preflight import Environment, PreflightReport, run_preflight
 from vision_r1.process import CommandFailed
 from vision_r1.recipe.schema import Recipe, StageBase
 from vision_r1.run_state import RunState
@@ -103,7 +104,13 @@ class Runner:
         if stray:
             raise RunError(f"verl override(s) {stray} match no section of verl's PPO or SFT config")
 
-    def dry_run(self, selection: Selection) -> dict[str, StagePlan]:
+    def preflight(self, selection: Selection, environment: Environment | None = None) -> PreflightReport:
+        """Every check a GPU run would otherwise fail on first, for the selected stages; launches nothing."""
+        stages, _ = selection.pick(self.recipe)
+        return run_preflight(self.recipe, stages, self.plan_all(stages), self.run_dir, environment)
+
+    def dry_run(self, selection: Selection, environment: Environment | None = None) -> dict[str, StagePlan]:
+        """Print each stage's commands and config, then the preflight; raise RunError when it finds errors."""
         stages, _ = selection.pick(self.recipe)
         plans = self.plan_all(stages)
         for stage in stages:
@@ -112,6 +119,12 @@ class Runner:
             for command in plan.commands:
                 self.console.print(command.render(), soft_wrap=True, markup=False, highlight=False)
             self.console.print_json(data=plan.config)
+        report = run_preflight(self.recipe, stages, plans, self.run_dir, environment)
+        self.console.rule("[bold]preflight[/]")
+        for line in report.lines():
+            self.console.print(line, soft_wrap=True, markup=False, highlight=False)
+        if report.errors:
+            raise RunError(f"preflight found {len(report.errors)} error(s); each says what to change (above)")
         return plans
 
     def run(self, selection: Selection) -> RunState:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import yaml
 from PIL import Image, ImageDraw
 
 from data_pipeline.chat import ChatRequest, Completion
@@ -87,3 +88,24 @@ def http_config(input_path: Path, output_dir: Path, url: str, **overrides: Any) 
         else:
             config[key] = value
     return config
+
+
+def tiny_model_endpoint_config(tmp_path: Path, name: str, source: Path, url: str, **engine: Any) -> Path:
+    """A config file `tmp_path/name.yaml` sending both roles to one server of the tiny model, with
+    the shipped tiny config's steps and relaxed filters (tiny-model text is nonsense); `engine`
+    settings are added to the endpoint."""
+    tiny = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "data_pipeline/configs/tiny.yaml").read_text()
+    )
+    endpoint = {"kind": "openai", "base_url": url, "model": "tiny", **engine}
+    config = {
+        "input": str(source),
+        "output_dir": str(tmp_path / name),
+        "vlm": endpoint,
+        "reasoner": endpoint,
+        "steps": tiny["steps"],
+        "filters": tiny["filters"],
+    }
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-import yaml
-from cold_start_helpers import write_input
+from cold_start_helpers import tiny_model_endpoint_config, write_input
 
 from data_pipeline.local_server import ChatServer, ModelBackend
 
@@ -63,19 +62,7 @@ def _run_and_kill(config: Path, journal: Path, at_lines: int) -> int:
 
 
 def _config(tmp_path: Path, name: str, source: Path, url: str) -> Path:
-    tiny = yaml.safe_load((REPO / "data_pipeline" / "configs" / "tiny.yaml").read_text())
-    endpoint = {"kind": "openai", "base_url": url, "model": "tiny", "max_concurrency": CONCURRENCY}
-    config = {
-        "input": str(source),
-        "output_dir": str(tmp_path / name),
-        "vlm": endpoint,
-        "reasoner": endpoint,
-        "steps": tiny["steps"],
-        "filters": tiny["filters"],  # tiny-model text is nonsense: the tiny config's relaxed filters
-    }
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(config))
-    return path
+    return tiny_model_endpoint_config(tmp_path, name, source, url, max_concurrency=CONCURRENCY)
 
 
 @pytest.mark.slow

@@ -285,7 +285,8 @@ def test_vlm_r1_files_folders_and_reward_methods(tmp_path: Path) -> None:
     rec = rows["1"]["extra_info"]
     assert rec["reward"] == "iou" and rec["coordinate_space"] == "model_input"
     assert rec["image_size"] == [640, 480] and rec["model_input_size"] == [308, 224]
-    assert json.loads(rows["1"]["reward_model"]["ground_truth"]) == [31, 22, 154, 112]
+    # the truth stays in image pixels; the question asks for the model's 308x224 frame
+    assert json.loads(rows["1"]["reward_model"]["ground_truth"]) == [64, 48, 320, 240]
     assert "[x1, y1, x2, y2]" in rec["question"] and "308x224" in rec["question"]
     assert (rows["3"]["extra_info"]["reward"], rows["3"]["reward_model"]["ground_truth"]) == ("r1v", "3")
     assert rows["4"]["reward_model"]["ground_truth"] == "B"
@@ -356,7 +357,7 @@ def test_refcoco_records_xywh_one_row_per_expression(tmp_path: Path) -> None:
     assert code == 0, output
     rows = list(iter_rows(out))
     assert [r["extra_info"]["id"] for r in rows] == ["7-0", "7-1"]
-    assert json.loads(rows[0]["reward_model"]["ground_truth"]) == [100, 250, 400, 750]
+    assert json.loads(rows[0]["reward_model"]["ground_truth"]) == [10, 20, 40, 60]
     assert rows[0]["extra_info"]["question"].startswith("Locate the left cat in the image.")
     assert "0 to 1000" in rows[0]["extra_info"]["question"] and rows[0]["extra_info"]["reward"] == "giou"
     assert {(r["row"], r["field"]) for r in rejected(out)} == {(1, "answer"), (2, "expression")}
@@ -426,9 +427,99 @@ def test_model_input_frame_follows_the_processor(tiny_model_dir: Path) -> None:
         _, grid_h, grid_w = image_processor(images=[seen], return_tensors="pt")["image_grid_thw"][0].tolist()
         assert tiny.model_input_size(*size) == (grid_w * 14, grid_h * 14), size
     assert ResizePolicy().model_input_size(640, 480) == (644, 476)
-    assert BoxTarget("model_input", tiny).convert([64, 48, 640, 480], (640, 480)) == [25, 17, 252, 168]
+    assert BoxTarget("model_input", tiny).frame((640, 480)) == (252, 168)
 
 
 def test_unknown_format_is_rejected(tmp_path: Path) -> None:
     code, output = convert(str(tmp_path), str(tmp_path / "o.parquet"), "--from", "csv")
     assert code != 0 and "unknown format" in output
+
+
+def test_vlm_r1_ovd_keeps_labels_and_method_kinds_and_truths_stay_in_pixels(tmp_path: Path) -> None:
+    from vision_r1.rewards import compute_score
+
+    save_png(tmp_path / "img" / "a.png", (640, 480))
+    solution = '```json\n[{"bbox_2d": [64, 48, 320, 240], "label": "cat"}, {"bbox_2d": [400, 300, 600, 460], "label": "dog"}]\n```'
+    rows = [
+        {"id": m, "image": "a.png", "accu_reward_method": m,
+         "conversations": [{"from": "human", "value": "<image>Find cats and dogs."},
+                           {"from": "gpt", "value": f"<answer>{solution}</answer>"}]}
+        for m in ("od_ap", "od_ap50", "odLength")
+    ] + [{"id": "none", "image": "a.png", "accu_reward_method": "od_ap",
+          "conversations": [{"from": "human", "value": "<image>Find birds."}, {"from": "gpt", "value": "<answer>None</answer>"}]}]  # fmt: skip
+    (tmp_path / "ovd.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    out = tmp_path / "ovd.parquet"
+    code, output = convert(
+        str(tmp_path / "ovd.jsonl"), str(out), "--from", "vlm-r1", "--image-root", str(tmp_path / "img"),
+        "--max-pixels", str(320 * 252),
+    )  # fmt: skip
+    assert code == 0, output
+    converted = {r["extra_info"]["id"]: r for r in iter_rows(out)}
+    assert {k: r["extra_info"]["reward"] for k, r in converted.items()} == {
+        "od_ap": "map", "od_ap50": "map50", "odLength": "map_length", "none": "map",
+    }  # fmt: skip
+    row = converted["od_ap"]
+    truth = row["reward_model"]["ground_truth"]
+    assert json.loads(truth) == [
+        {"bbox_2d": [64, 48, 320, 240], "label": "cat"},
+        {"bbox_2d": [400, 300, 600, 460], "label": "dog"},
+    ]
+    assert json.loads(converted["none"]["reward_model"]["ground_truth"]) == []
+    extra = {k: v for k, v in row["extra_info"].items() if v is not None}
+    assert extra["model_input_size"] == [308, 224] and extra["image_id"] == "od_ap"
+    # the model answers in its 308x224 frame; the reward maps that back to the 640x480 truth
+    sx, sy = 308 / 640, 224 / 480
+    right = [{"bbox_2d": [64 * sx, 48 * sy, 320 * sx, 240 * sy], "label": "cat"},
+             {"bbox_2d": [400 * sx, 300 * sy, 600 * sx, 460 * sy], "label": "dog"}]  # fmt: skip
+    swapped = [dict(box, label=other) for box, other in zip(right, ("dog", "cat"), strict=True)]
+    answer = "<think>t</think><answer>{}</answer>"
+    assert compute_score("vlm_r1", answer.format(json.dumps(right)), truth, extra)[
+        "accuracy"
+    ] == pytest.approx(1.0)
+    assert compute_score("vlm_r1", answer.format(json.dumps(swapped)), truth, extra)["accuracy"] == 0.0
+
+
+def test_image_folder_few_shot_sets_nest_and_name_the_class(tmp_path: Path) -> None:
+    for label in ("pink_primrose", "sunflower"):
+        for index in range(6):
+            save_png(tmp_path / "flowers" / label / f"{index}.jpg", (40, 30))
+    (tmp_path / "flowers" / "sunflower" / "broken.png").write_bytes(b"not an image")
+    sets = {}
+    for shots in (2, 4):
+        out = tmp_path / f"{shots}shot.parquet"
+        code, output = convert(
+            str(tmp_path / "flowers"), str(out), "--from", "image-folder", "--shots", str(shots),
+            "--seed", "5", "--data-source", "flowers102",
+        )  # fmt: skip
+        assert code == 0, output
+        sets[shots] = {r["extra_info"]["id"]: r for r in iter_rows(out)}
+    assert set(sets[2]) < set(sets[4])  # the 4-shot set holds the 2-shot set
+    assert sum(key.startswith("pink_primrose/") for key in sets[2]) == 2
+    row = sets[2][next(k for k in sets[2] if k.startswith("pink_primrose/"))]
+    assert row["reward_model"]["ground_truth"] == "pink primrose" and row["data_source"] == "flowers102"
+    assert (
+        row["extra_info"]["reward"] == "classification"
+        and "species of the flower" in row["extra_info"]["question"]
+    )
+    everything = tmp_path / "all.parquet"
+    code, output = convert(str(tmp_path / "flowers"), str(everything), "--from", "image-folder")
+    assert code == 0 and "12 rows written, 13 read, 1 skipped" in output
+    assert rejected(everything)[0]["field"] == "images"
+
+
+def test_visual_rft_lisa_grounding_boxes(tmp_path: Path) -> None:
+    save_png(tmp_path / "room.png", (200, 100))
+    records = [
+        {"image_path": "room.png", "problem": "Where would you sit?", "solution": "<answer>(100,200),(500,600)</answer>"},
+        {"image_path": "room.png", "problem": "Where?", "solution": "<answer>somewhere</answer>"},
+    ]  # fmt: skip
+    (tmp_path / "lisa.json").write_text(json.dumps(records))
+    out = tmp_path / "lisa.parquet"
+    code, output = convert(
+        str(tmp_path / "lisa.json"), str(out), "--from", "visual-rft", "--task", "grounding"
+    )
+    assert code == 0, output
+    (row,) = iter_rows(out)
+    assert (row["data_source"], row["extra_info"]["reward"]) == ("lisa", "giou")
+    assert json.loads(row["reward_model"]["ground_truth"]) == [20, 20, 100, 60]  # 0-1000 -> pixels
+    assert rejected(out)[0]["field"] == "answer"

@@ -132,11 +132,11 @@ def test_bad_examples_name_field_and_reason(overrides: dict, field: str, reason:
 def test_box_rows_in_each_coordinate_space_validate() -> None:
     rec = math_example(reward="iou", answer="[0, 0, 56, 28]", coordinate_space="pixel")
     assert rec.ability == "grounding"
-    norm = math_example(reward="giou", answer="[0, 0, 1000, 1000]", coordinate_space="norm1000")
+    norm = math_example(reward="giou", answer="[0, 0, 56, 28]", coordinate_space="norm1000")
     assert norm.image_size == (56, 28)
     det = math_example(
         reward="detection",
-        answer="[[1, 1, 100, 50]]",
+        answer="[[1, 1, 50, 20]]",
         coordinate_space="model_input",
         model_input_size=(112, 56),
     )

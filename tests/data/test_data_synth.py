@@ -146,3 +146,33 @@ def test_synth_command(tmp_path: Path) -> None:
     assert all(row["prompt"][0]["role"] == "system" for row in rows)
     bad = CliRunner().invoke(app, ["data", "synth", str(tmp_path / "x"), "--tasks", "poetry"])
     assert bad.exit_code != 0 and "poetry" in bad.output
+
+
+def test_task_kinds_for_the_visual_rft_and_vlm_r1_recipes(tmp_path: Path) -> None:
+    """ovd / grounding / classification only when asked for; their truths are what the pixels show."""
+    from vision_r1.data.synth.drawing import SHAPES
+    from vision_r1.data.synth.scenes import GROUNDING_DESCRIPTIONS
+
+    manifest = write_synth_dataset(tmp_path, 24, seed=3, tasks=["ovd", "grounding", "classification"])
+    assert set(manifest["train_rows_per_source"]) == {"synth/ovd", "synth/grounding", "synth/classification"}
+    assert manifest["files"]["coldstart_input.parquet"] == 0  # no math rows: nothing for the cold start
+    for row in iter_rows(tmp_path / "rl_train.parquet"):
+        extra, image = row["extra_info"], pixels(row)
+        truth = (
+            None if extra["reward"] == "classification" else json.loads(row["reward_model"]["ground_truth"])
+        )
+        if row["data_source"] == "synth/ovd":
+            asked = set(re.search(r"Detect every (\w+) and (\w+) in", extra["question"]).groups())
+            assert extra["reward"] == "map" and extra["image_id"] == extra["id"] and asked <= set(SHAPES)
+            for box in truth:
+                x1, y1, x2, y2 = box["bbox_2d"]
+                assert box["label"] in asked and (image[(y1 + y2) // 2, (x1 + x2) // 2] != 255).any()
+        elif row["data_source"] == "synth/grounding":
+            kind = next(k for k, text in GROUNDING_DESCRIPTIONS.items() if text in extra["question"])
+            assert extra["reward"] == "giou" and "(x1, y1), (x2, y2)" in extra["question"] and kind
+            x1, y1, x2, y2 = truth
+            assert (image[(y1 + y2) // 2, (x1 + x2) // 2] != 255).any()
+        else:
+            color, kind = row["reward_model"]["ground_truth"].split()
+            assert extra["reward"] == "classification" and extra["category"] == f"{color} {kind}"
+            assert np.all(image == COLORS[color], axis=-1).sum() > 500

@@ -111,9 +111,9 @@ def test_garbage_scores_zero_but_keeps_format() -> None:
 
 def test_parse_detections_forms() -> None:
     parsed = parse_detections('```json\n[{"bbox_2d": [1, 2, 3, 4], "label": "cat", "score": 0.5},]\n```')
-    assert parsed == [Detection((1.0, 2.0, 3.0, 4.0), 0.5, "cat")]
+    assert parsed == [Detection((1.0, 2.0, 3.0, 4.0), 0.5, "cat", 0.5)]
     truncated = parse_detections("[{'Position': [1, 2, 3, 4], 'Confidence': 0.9}, {'Position': [5, 6")
-    assert truncated == [Detection((1.0, 2.0, 3.0, 4.0), 0.9, None)]
+    assert truncated == [Detection((1.0, 2.0, 3.0, 4.0), 0.9, None, 0.9)]
     assert parse_detections("no objects found.") == []
     assert parse_detections("cat") is None
 

@@ -22,6 +22,8 @@ TRUTHS = {
     "giou": "[10, 10, 50, 50]",
     "detection": "[[10, 10, 50, 50], [60, 60, 90, 90]]",
     "map": '[{"bbox_2d": [10, 10, 50, 50], "label": "cat"}]',
+    "map50": '[{"bbox_2d": [10, 10, 50, 50], "label": "cat"}]',
+    "map_length": '[{"bbox_2d": [10, 10, 50, 50], "label": "cat"}]',
     "classification": "pink_primrose",
 }
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from vision_r1.preflight import Environment
 from vision_r1.recipe.loader import load_recipe
 from vision_r1.runner import Runner, Selection
 
@@ -21,7 +22,11 @@ def test_the_four_recipes_ship() -> None:
 def test_dry_run_validates_every_stage(path: Path, tmp_path: Path) -> None:
     recipe = load_recipe(path, [f"run_dir={tmp_path / 'run'}"])
     console = Console(file=(tmp_path / "out.txt").open("w"), width=200)
-    plans = Runner(recipe, console=console).dry_run(Selection())
+    # A described GPU install (packages present, room on disk): the recipes' own checks, on any machine.
+    environment = Environment(
+        gpu_install=True, importable=frozenset({"vllm", "flash_attn"}), free_disk_bytes=1 << 50
+    )
+    plans = Runner(recipe, console=console).dry_run(Selection(), environment)
     assert list(plans) == [stage.name for stage in recipe.stages]
     printed = (tmp_path / "out.txt").read_text()
     for stage in recipe.stages:
@@ -31,6 +36,7 @@ def test_dry_run_validates_every_stage(path: Path, tmp_path: Path) -> None:
             assert f"data.max_response_length={stage.max_response_length}" in overrides
             assert f"actor_rollout_ref.rollout.n={stage.rollout_n}" in overrides
             assert "algorithm.adv_estimator=grpo" in overrides
+    assert "preflight: 0 error(s)" in printed  # dry_run raises RunError on any preflight error
     assert not (tmp_path / "run").exists()  # a dry run creates nothing
 
 

@@ -142,15 +142,28 @@ def measure_rl(path: Path, processor: Any, rows: dict[int, Any], config_override
     return lengths, bad
 
 
-def measure_sft(path: Path, processor: Any, rows: list[int]):
-    """Prompt (before the first trained token) and full lengths through verl's MultiTurnSFTDataset."""
+def measure_sft(
+    path: Path, processor: Any, rows: list[int], max_length: int, pixels: dict[str, int] | None = None
+):
+    """Prompt (before the first trained token) and full lengths through verl's MultiTurnSFTDataset; a row
+    that `max_length` would cut inside its image tokens is a bad row (verl keeps the image's features but
+    drops some of its tokens, and the model's forward fails on the mismatch)."""
     from omegaconf import OmegaConf
     from verl.utils.dataset.multiturn_sft_dataset import MultiTurnSFTDataset
 
-    config = OmegaConf.create({"pad_mode": "no_padding", "max_length": 1 << 30, "truncation": "right"})
+    template_kwargs = {"processor_kwargs": pixels} if pixels else {}
+    config = OmegaConf.create(
+        {
+            "pad_mode": "no_padding",
+            "max_length": 1 << 30,
+            "truncation": "right",
+            "apply_chat_template_kwargs": template_kwargs,
+        }
+    )
     dataset = MultiTurnSFTDataset(
         str(path), processor.tokenizer, config, processor=processor, max_samples=max(rows) + 1
     )
+    image_token = processor.tokenizer.convert_tokens_to_ids(processor.image_token)
     lengths: dict[int, tuple[int, int]] = {}
     bad: list[BadRow] = []
     for index in rows:
@@ -162,6 +175,13 @@ def measure_sft(path: Path, processor: Any, rows: list[int]):
         trained = item["loss_mask"].nonzero()
         prompt = int(trained[0]) if len(trained) else len(item["input_ids"])
         lengths[index] = (prompt, len(item["input_ids"]))
+        image_positions = (item["input_ids"] == image_token).nonzero()
+        if len(image_positions) and int(image_positions[-1]) >= max_length:
+            reason = (
+                f"max_length {max_length} cuts the row inside its image tokens (they run to position "
+                f"{int(image_positions[-1])}); lower max_pixels or raise max_length"
+            )
+            bad.append(BadRow(str(path), index, "images", reason))
     return lengths, bad
 
 
@@ -171,8 +191,10 @@ def check_file(
     max_prompt_length: int = 4096,
     max_length: int = 16384,
     limit: int | None = None,
+    pixels: dict[str, int] | None = None,
 ) -> CheckReport:
-    """Validate every row (or the first `limit`), then measure the good ones through verl."""
+    """Validate every row (or the first `limit`), then measure the good ones through verl, with the
+    training stage's image pixel budget (`min_pixels`/`max_pixels`) when it has one."""
     file = Path(path)
     kind = file_kind(file)
     report = CheckReport(str(file), kind, max_prompt_length=max_prompt_length, max_length=max_length)
@@ -185,26 +207,31 @@ def check_file(
             continue
         good[index] = result
     if kind == "sft":
-        lengths, bad = measure_sft(file, processor, list(good)) if good else ({}, [])
+        lengths, bad = measure_sft(file, processor, list(good), max_length, pixels) if good else ({}, [])
         report.without_think_format = sum(not has_format for has_format in good.values())
         report.prompt_lengths = [prompt for prompt, _ in lengths.values()]
         report.sequence_lengths = [total for _, total in lengths.values()]
     else:
-        lengths, bad = _measure_rl_or_coldstart(file, kind, processor, good) if good else ({}, [])
+        lengths, bad = _measure_rl_or_coldstart(file, kind, processor, good, pixels) if good else ({}, [])
         report.prompt_lengths = list(lengths.values())
     report.bad_rows = sorted(report.bad_rows + bad, key=lambda b: b.row)
     return report
 
 
-def _measure_rl_or_coldstart(file: Path, kind: str, processor: Any, good: dict[int, Any]):
+def _measure_rl_or_coldstart(
+    file: Path, kind: str, processor: Any, good: dict[int, Any], pixels: dict[str, int] | None
+):
+    overrides = {"mm_processor_kwargs": pixels} if pixels else None
     if kind == "rl":
-        return measure_rl(file, processor, good)
+        return measure_rl(file, processor, good, overrides)
     # A cold-start row is measured as the RL prompt the question would make (no system turn).
     with tempfile.TemporaryDirectory(prefix="vision-r1-check-") as scratch:
         staged = Path(scratch) / "coldstart_as_rl.parquet"
         order = list(good)
         write_rl_parquet((good[index] for index in order), staged)
-        lengths, bad = measure_rl(staged, processor, dict(enumerate(good[index] for index in order)))
+        lengths, bad = measure_rl(
+            staged, processor, dict(enumerate(good[index] for index in order)), overrides
+        )
     remap = dict(enumerate(order))
     return (
         {remap[i]: n for i, n in lengths.items()},

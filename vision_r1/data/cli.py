@@ -33,7 +33,10 @@ def synth(
     val_n: Annotated[int | None, typer.Option(help="Validation rows (default n/10, at least 1).")] = None,
     tasks: Annotated[
         str | None,
-        typer.Option(help="Comma-separated subset of: counting,arithmetic,bar_chart,triangle,rec,detection."),
+        typer.Option(
+            help="Comma-separated tasks: counting,arithmetic,bar_chart,triangle,rec,detection (the default set) "
+            "and ovd,grounding,classification (Visual-RFT / VLM-R1 task kinds)."
+        ),
     ] = None,
     math_reward: Annotated[
         str, typer.Option(help="Reward kind of the math rows: hfrrf, r1v or math.")
@@ -73,7 +76,8 @@ def convert(
     from_format: Annotated[
         str,
         typer.Option(
-            "--from", help="Source format: geometry3k, sharegpt, vlm-r1, visual-rft, refcoco, coco."
+            "--from",
+            help="Source format: geometry3k, sharegpt, vlm-r1, visual-rft, refcoco, coco, image-folder.",
         ),
     ],
     to: Annotated[
@@ -108,7 +112,9 @@ def convert(
     reward_method: Annotated[
         str | None, typer.Option(help="vlm-r1: file-level accu_reward_method per file, ':'-joined.")
     ] = None,
-    task: Annotated[str, typer.Option(help="visual-rft: auto, classification or detection.")] = "auto",
+    task: Annotated[
+        str, typer.Option(help="visual-rft: auto, classification, detection or grounding (LISA boxes).")
+    ] = "auto",
     source_space: Annotated[
         str, typer.Option(help="visual-rft source boxes: norm1000 or pixel.")
     ] = "norm1000",
@@ -119,8 +125,18 @@ def convert(
         typer.Option(help='coco: JSON {"base": [...], "novel": [...]} (default: the 48/17 OVD split).'),
     ] = None,
     negatives: Annotated[int, typer.Option(min=0, help="coco: absent categories per image (answer []).")] = 0,
-    seed: Annotated[int, typer.Option(help="coco: seed for the negative categories.")] = 0,
-    data_source: Annotated[str | None, typer.Option(help="data_source value (geometry3k, vlm-r1).")] = None,
+    shots: Annotated[
+        int | None, typer.Option(min=1, help="image-folder: images per class (few-shot set); default all.")
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="coco: seed for the negative categories; image-folder: for shots.")
+    ] = 0,
+    data_source: Annotated[
+        str | None,
+        typer.Option(
+            help="data_source value (geometry3k, vlm-r1; image-folder: flowers102, pets37, cars196, aircraft)."
+        ),
+    ] = None,
     require_format: Annotated[
         bool,
         typer.Option(
@@ -154,6 +170,7 @@ def convert(
         categories=categories,
         split_file=split_file,
         negatives=negatives,
+        shots=shots,
         seed=seed,
         data_source=data_source,
         require_format=require_format,

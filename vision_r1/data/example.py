@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from vision_r1.data.images import ImageError, decoded_size
 from vision_r1.data.prompts import COORDINATE_SPACES, IMAGE_TAG
 
-REWARD_KINDS = ("hfrrf", "r1v", "math", "iou", "giou", "detection", "map", "classification")
+REWARD_KINDS = (
+    "hfrrf", "r1v", "math", "iou", "giou", "detection", "map", "map50", "map_length", "classification",
+)  # fmt: skip
 SINGLE_BOX_REWARDS = frozenset({"iou", "giou"})
-BOX_LIST_REWARDS = frozenset({"detection", "map"})
+BOX_LIST_REWARDS = frozenset({"detection", "map", "map50", "map_length"})
 ABILITY_BY_REWARD = {
     "hfrrf": "math",
     "r1v": "math",
@@ -25,6 +27,8 @@ ABILITY_BY_REWARD = {
     "giou": "grounding",
     "detection": "detection",
     "map": "detection",
+    "map50": "detection",
+    "map_length": "detection",
     "classification": "classification",
 }
 
@@ -51,6 +55,9 @@ class Example:
     choices: list[str] | None = None
     coordinate_space: str | None = None
     model_input_size: tuple[int, int] | None = None
+    # Dataset-level evaluation groups rows by image (COCO-style detection) and by the category a row asks for.
+    image_id: str | None = None
+    category: str | None = None
     # (width, height) per image, filled by `decode_all` only: a size here means the image decodes.
     image_sizes: list[tuple[int, int]] = field(default_factory=list)
 
@@ -81,7 +88,9 @@ def decode_all(images: list[bytes], field_name: str = "images") -> list[tuple[in
 
 
 def parse_boxes(answer: str, reward: str) -> list[list[float]]:
-    """The box(es) of a box answer: one `[x1, y1, x2, y2]` for REC, a list of them for detection."""
+    """The box(es) of a box answer: one `[x1, y1, x2, y2]` for REC, a list of them for detection.
+
+    Detection items may also be `{"bbox_2d": [x1, y1, x2, y2], "label": "cat"}` (labelled, for `map`)."""
     try:
         value = json.loads(answer)
     except json.JSONDecodeError as error:
@@ -89,38 +98,33 @@ def parse_boxes(answer: str, reward: str) -> list[list[float]]:
     boxes = [value] if reward in SINGLE_BOX_REWARDS else value
     if not isinstance(boxes, list):
         raise RowError("answer", f"expected a list of boxes, got {answer[:80]!r}")
-    for box in boxes:
+    found = []
+    for item in boxes:
+        box = item.get("bbox_2d") if isinstance(item, dict) and reward not in SINGLE_BOX_REWARDS else item
         valid = isinstance(box, list) and len(box) == 4
         if not valid or not all(isinstance(v, int | float) and math.isfinite(v) for v in box):
-            raise RowError("answer", f"a box must be 4 finite numbers [x1, y1, x2, y2], got {box!r}")
-    return boxes
-
-
-def coordinate_limits(example: Example) -> tuple[float, float]:
-    """Width and height of the coordinate frame the answer's boxes live in."""
-    space = example.coordinate_space
-    if space == "norm1000":
-        return 1000.0, 1000.0
-    if space == "model_input":
-        if not example.model_input_size:
-            raise RowError("extra_info.model_input_size", "required when coordinate_space is model_input")
-        return float(example.model_input_size[0]), float(example.model_input_size[1])
-    if space == "pixel":
-        width, height = example.image_sizes[0]
-        return float(width), float(height)
-    raise RowError("extra_info.coordinate_space", f"{space!r} is not one of {COORDINATE_SPACES}")
+            raise RowError("answer", f"a box must be 4 finite numbers [x1, y1, x2, y2], got {item!r}")
+        if isinstance(item, dict) and not str(item.get("label") or "").strip():
+            raise RowError("answer", f"a labelled box needs a non-empty 'label', got {item!r}")
+        found.append(box)
+    return found
 
 
 def check_boxes(example: Example) -> None:
-    width, height = coordinate_limits(example)
+    """Ground-truth boxes live in original-image pixels, whatever space the model is asked to answer in."""
+    if example.coordinate_space not in COORDINATE_SPACES:
+        raise RowError(
+            "extra_info.coordinate_space", f"{example.coordinate_space!r} is not one of {COORDINATE_SPACES}"
+        )
+    if example.coordinate_space == "model_input" and not example.model_input_size:
+        raise RowError("extra_info.model_input_size", "required when coordinate_space is model_input")
+    width, height = example.image_sizes[0]
     for box in parse_boxes(example.answer, example.reward):
         x1, y1, x2, y2 = box
         if not (x1 < x2 and y1 < y2):
             raise RowError("answer", f"box {box} is empty or inverted (need x1 < x2 and y1 < y2)")
         if not (x1 >= 0 and x2 <= width and y1 >= 0 and y2 <= height):
-            raise RowError(
-                "answer", f"box {box} outside the {width:g}x{height:g} {example.coordinate_space} frame"
-            )
+            raise RowError("answer", f"box {box} outside the {width}x{height} image (pixels)")
 
 
 def validate_example(example: Example) -> Example:

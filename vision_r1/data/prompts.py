@@ -110,10 +110,29 @@ def rec_question(expression: str, space: str, size: tuple[int, int]) -> str:
     )
 
 
+def _list_question(what: str, item: str, space: str, size: tuple[int, int], extra: str = "") -> str:
+    boxes = describe_coordinates(space, size)
+    return (
+        f"Detect every {what} in the image. Answer with a JSON list [{item}, ...] with boxes {boxes}{extra}; "
+        "answer [] if there is none."
+    )
+
+
 def detection_question(category: str, space: str, size: tuple[int, int]) -> str:
     """Category detection in the Visual-RFT answer format (positions with confidences, or none)."""
+    item = '{"Position": [x1, y1, x2, y2], "Confidence": c}'
+    return _list_question(category.strip(), item, space, size, " and confidences between 0 and 1")
+
+
+def ovd_question(categories: list[str], space: str, size: tuple[int, int]) -> str:
+    """Open-vocabulary detection in VLM-R1's answer format: labelled boxes for every listed category."""
+    names = ", ".join(categories[:-1]) + f" and {categories[-1]}" if len(categories) > 1 else categories[0]
+    return _list_question(names, '{"bbox_2d": [x1, y1, x2, y2], "label": "<category>"}', space, size)
+
+
+def grounding_question(description: str, space: str, size: tuple[int, int]) -> str:
+    """Reasoning grounding (LISA style): the object is described by what it is like, not named."""
     return (
-        f"Detect every {category.strip()} in the image. Answer with a JSON list "
-        f'[{{"Position": [x1, y1, x2, y2], "Confidence": c}}, ...] with boxes '
-        f"{describe_coordinates(space, size)} and confidences between 0 and 1; answer [] if there is none."
+        f"Find {description.strip()}. Answer with its bounding box as (x1, y1), (x2, y2) "
+        f"{describe_coordinates(space, size)}."
     )

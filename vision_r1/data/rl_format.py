@@ -3,7 +3,7 @@
 Columns: `data_source`, `prompt` (chat messages, one `<image>` tag per image in the user text),
 `images` (list of `{"bytes": ...}`), `ability`, `reward_model` (`{"style": "rule", "ground_truth"}`),
 `extra_info` (index, id, question, answer, reward kind, choices, image size, and for box rows the
-coordinate space and the model-input size). The schema is fixed so that every row group of a
+coordinate space, the model-input size, the source image id and the category the row asks for). The schema is fixed so that every row group of a
 streamed file agrees and absent optional fields read back as null.
 """
 
@@ -35,6 +35,8 @@ RL_EXTRA_INFO = pa.struct(
         ("image_size", SIZE),
         ("coordinate_space", pa.string()),
         ("model_input_size", SIZE),
+        ("image_id", pa.string()),
+        ("category", pa.string()),
     ]
 )
 
@@ -75,6 +77,8 @@ def rl_row(example: Example, index: int, template: PromptTemplate = TEMPLATES["v
             "image_size": list(example.image_size) if example.image_size else None,
             "coordinate_space": example.coordinate_space,
             "model_input_size": list(example.model_input_size) if example.model_input_size else None,
+            "image_id": example.image_id,
+            "category": example.category,
         },
     }
 
@@ -104,4 +108,6 @@ def example_from_rl_row(row: dict[str, Any]) -> Example:
         choices=extra.get("choices"),
         coordinate_space=extra.get("coordinate_space"),
         model_input_size=tuple(model_input_size) if model_input_size else None,
+        image_id=extra.get("image_id"),
+        category=extra.get("category"),
     )

@@ -20,7 +20,9 @@ def eval_command(
         typer.Option(
             "--benchmark",
             "-b",
-            help="[NAME:]KIND=PATH, repeatable. KIND: mathvista, mathverse, mm_math (release folders) or rl (a parquet).",
+            help="[NAME:]KIND=PATH, repeatable. KIND: mathvista, mathverse, mm_math (release folders), rl "
+            "(a parquet), or a dataset-level task kind on an RL parquet: refcoco, coco_detection, "
+            "classification, lisa.",
         ),
     ] = None,
     out_dir: Annotated[
@@ -69,6 +71,15 @@ def eval_command(
     ] = 0,
     limit: Annotated[
         int | None, typer.Option(help="Evaluate only the first N items of each benchmark.")
+    ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option",
+            "-o",
+            help="NAME.KEY=VALUE, repeatable: a benchmark's option, e.g. refcoco_val.subset=2000 "
+            "(VLM-R1's random subset; seed option, default 42) or coco.split_file=split.json.",
+        ),
     ] = None,
     llm_extractor_url: Annotated[
         str | None,
@@ -123,8 +134,8 @@ def eval_command(
     }
     try:
         specs = [BenchmarkSpec.parse(text) for text in benchmark]
-        if limit is not None:
-            specs = [BenchmarkSpec(s.kind, s.path, s.name, limit) for s in specs]
+        options = benchmark_options(option or [], [s.name for s in specs])
+        specs = [BenchmarkSpec(s.kind, s.path, s.name, limit, options.get(s.name, {})) for s in specs]
         settings = EvalSettings.from_value(values)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from error
@@ -154,3 +165,19 @@ def eval_command(
         for source, count in result["files"].items():
             typer.echo(f"  {count} items from {source}")
     typer.echo(f"results and summary.md in {out_dir}")
+
+
+def benchmark_options(assignments: list[str], names: list[str]) -> dict[str, dict[str, object]]:
+    """`NAME.KEY=VALUE` strings as {name: {key: value}}; values are read as YAML scalars (2000 -> int)."""
+    import yaml
+
+    options: dict[str, dict[str, object]] = {}
+    for text in assignments:
+        target, sep, value = text.partition("=")
+        name, dot, key = target.rpartition(".")
+        if not (sep and dot and name and key):
+            raise ValueError(f"option '{text}': expected NAME.KEY=VALUE")
+        if name not in names:
+            raise ValueError(f"option '{text}': no benchmark named '{name}' (benchmarks: {', '.join(names)})")
+        options.setdefault(name, {})[key] = yaml.safe_load(value)
+    return options

@@ -27,7 +27,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from vision_r1.evaluation.benchmarks import BenchmarkSpec, file_counts
+from vision_r1.evaluation.benchmarks import BenchmarkSpec
 from vision_r1.evaluation.benchmarks.records import iter_jsonl, read_records
 from vision_r1.evaluation.generation import Generation
 from vision_r1.evaluation.items import BenchmarkFormatError, EvalItem
@@ -74,9 +74,7 @@ def score_responses(
         directory = out / spec.name
         identity = {"responses": str(path.resolve()), "kind": spec.kind, "path": str(spec.path), **extracting}
         ResultStore(directory, identity).replace_all(records)
-        summaries[spec.name] = benchmark_summary(
-            spec, records, file_counts(items[spec.name], str(spec.path)), None, directory
-        )
+        summaries[spec.name] = benchmark_summary(spec, items[spec.name], records, None, directory)
     origin = {"responses": str(path)}
     return write_evaluation(
         out, label or path.stem, origin, {"responses": str(path), **extracting}, summaries

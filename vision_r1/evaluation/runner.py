@@ -16,7 +16,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from vision_r1.evaluation.benchmarks import BenchmarkSpec, file_counts, load_benchmark
+from vision_r1.evaluation.benchmarks import BenchmarkSpec, load_benchmark
 from vision_r1.evaluation.generation import Generation, GenerationRequest, Generator, make_generator
 from vision_r1.evaluation.items import EvalItem
 from vision_r1.evaluation.judging import Verdict, item_kind, judge, result_record
@@ -107,6 +107,7 @@ class _Session:
             **self.settings.result_identity(Path(self.model_dir)),
             "kind": spec.kind,
             "path": str(spec.path),
+            **({"options": spec.options} if spec.options else {}),
         }
         store = ResultStore(directory, identity)
         units = [(item, sample) for item in items for sample in range(self.settings.samples)]
@@ -127,9 +128,7 @@ class _Session:
                 )
                 progress.update(len(batch))
         records = [store.records[(item.item_id, sample)] for item, sample in units]
-        return benchmark_summary(
-            spec, records, file_counts(items, str(spec.path)), self.settings.retry, directory
-        )
+        return benchmark_summary(spec, items, records, self.settings.retry, directory)
 
     def _attempts(
         self, batch: list[EvalItem], official: OfficialRules | None

@@ -15,31 +15,38 @@ import os
 from pathlib import Path
 from typing import Any
 
-from vision_r1.evaluation.benchmarks import HEADLINE_EXCLUDES, BenchmarkSpec
+from vision_r1.evaluation.benchmarks import HEADLINE_EXCLUDES, BenchmarkSpec, file_counts
+from vision_r1.evaluation.items import EvalItem
 from vision_r1.evaluation.metrics import summarize
 from vision_r1.evaluation.official import OFFICIAL_RULES
 from vision_r1.evaluation.summary_markdown import summary_markdown
 from vision_r1.evaluation.table import table_row
+from vision_r1.evaluation.tasks import task_summary
 
 SUMMARY_FILE = "summary.json"
 
 
 def benchmark_summary(
     spec: BenchmarkSpec,
+    items: list[EvalItem],
     records: list[dict[str, Any]],
-    files: dict[str, int],
     retry: dict[str, Any] | None,
     directory: Path,
 ) -> dict[str, Any]:
-    """Summarize one benchmark's records, write its `summary.json`, and return the summary."""
+    """Summarize one benchmark's records, write its `summary.json`, and return the summary.
+
+    Dataset-level task metrics (COCO AP, Acc@0.5, ...) are computed over each item's first sample.
+    """
     official = OFFICIAL_RULES.get(spec.kind)
+    first_samples = {record["id"]: record for record in records if record.get("sample", 0) == 0}
     summary = {
         "name": spec.name,
         "kind": spec.kind,
         "path": str(spec.path),
-        "files": files,
+        "files": file_counts(items, str(spec.path)),
         "official_rules": official.name if official else None,
         **summarize(records, retry, HEADLINE_EXCLUDES.get(spec.kind)),
+        **task_summary(spec.kind, items, [first_samples[item.item_id] for item in items], spec.options),
     }
     write_json(directory / SUMMARY_FILE, summary)
     return summary

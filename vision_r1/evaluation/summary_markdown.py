@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vision_r1.evaluation.table import column_title, markdown_table
+from vision_r1.evaluation.tasks import task_markdown
 
 
 def summary_markdown(summary: dict[str, Any]) -> str:
@@ -78,6 +79,9 @@ def benchmark_markdown(summary: dict[str, Any]) -> str:
         )
     if summary.get("kind") == "rl":
         lines.append(f"Mean task score (reward accuracy component): {summary['mean_score']:.4f}.\n")
+    if summary.get("task"):
+        lines += [f"Dataset-level metrics ({summary['metric']} is the table's number; percentages):\n"]
+        lines += task_markdown(summary["task"])
     if summary.get("llm_extracted"):
         lines.append(f"Answers found by the LLM extractor: {summary['llm_extracted']}.\n")
     for breakdown, labels in summary["by_category"].items():

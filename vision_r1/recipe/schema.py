@@ -30,6 +30,16 @@ class Resources(_Strict):
         None, description="Existing Ray cluster for GRPO stages (else RAY_ADDRESS or local)."
     )
     rdzv_endpoint: str | None = Field(None, description="host:port for multi-node SFT via torchrun.")
+    gpu_memory_gb: float = Field(
+        80.0,
+        gt=0,
+        description="Memory of one GPU in GiB; the preflight checks every stage's estimate against it.",
+    )
+    host_memory_gb: float | None = Field(
+        None,
+        gt=0,
+        description="Host memory of one node in GiB; the preflight checks SFT data loading against it.",
+    )
     rollout: Literal["hf", "vllm"] | None = Field(
         None,
         description="GRPO rollout engine: on cpu `hf` (transformers, the default) or `vllm` (vLLM's CPU "
@@ -73,7 +83,9 @@ class SynthStage(StageBase):
     seed: int = 0
     val_n: int | None = Field(None, ge=1, description="Validation rows (default n/10).")
     tasks: list[str] | None = Field(
-        None, description="Subset of counting, arithmetic, bar_chart, triangle, rec, detection."
+        None,
+        description="Tasks (default: counting, arithmetic, bar_chart, triangle, rec, detection; "
+        "also ovd, grounding, classification).",
     )
     math_reward: Literal["hfrrf", "r1v", "math"] = "hfrrf"
     template: str = Field("vision_r1", description="RL prompt template (vision_r1, zero, ...).")
@@ -101,6 +113,25 @@ class VerlStage(StageBase):
     lr: float = Field(gt=0)
     save_freq: int = Field(-1, description="Checkpoint every N steps; the final step is always saved.")
     verl_overrides: list[str] = Field(default_factory=list, description="Any verl Hydra override, verbatim.")
+    min_pixels: int | None = Field(
+        None,
+        ge=1,
+        description="Image pixel budget, lower end: smaller images are upscaled (with max_pixels).",
+    )
+    max_pixels: int | None = Field(
+        None,
+        ge=1,
+        description="Image pixel budget, upper end: larger images are downscaled; one visual token per 28x28 pixels.",
+    )
+
+    @model_validator(mode="after")
+    def _pixel_budget_is_a_range(self) -> VerlStage:
+        # transformers' Qwen2-VL image processor applies call-time budgets only when both ends are given.
+        if (self.min_pixels is None) != (self.max_pixels is None):
+            raise ValueError("set both min_pixels and max_pixels, or neither")
+        if self.min_pixels is not None and self.max_pixels is not None and self.min_pixels > self.max_pixels:
+            raise ValueError(f"min_pixels ({self.min_pixels}) is larger than max_pixels ({self.max_pixels})")
+        return self
 
     @field_validator("verl_overrides")
     @classmethod
@@ -171,9 +202,15 @@ class GrpoStage(VerlStage):
 class Benchmark(_Strict):
     """A local benchmark file or folder; layouts in README "Evaluation and run reports"."""
 
-    kind: Literal["mathvista", "mathverse", "mm_math", "rl"]
+    kind: Literal[
+        "mathvista", "mathverse", "mm_math", "rl", "refcoco", "coco_detection", "classification", "lisa"
+    ]
     path: str
     name: str | None = Field(None, description="Column name in the summary (default: the kind).")
+    options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Kind-specific options, e.g. refcoco's subset/seed, coco_detection's split_file.",
+    )
 
 
 class EvalStage(StageBase):
@@ -192,6 +229,20 @@ class EvalStage(StageBase):
     format_retries: int = Field(
         0, ge=0, description="Re-sample up to N times when the format is wrong (reported)."
     )
+    prompt_template: str | None = Field(
+        None,
+        description="RL prompt template the model was trained with (vision_r1, zero, or a YAML file); "
+        "its system prompt is used in evaluation.",
+    )
+
+    @field_validator("prompt_template")
+    @classmethod
+    def _known_template(cls, value: str | None) -> str | None:
+        from vision_r1.data.prompts import load_template
+
+        if value is not None:
+            load_template(value)  # raises ValueError naming the known templates
+        return value
 
 
 Stage = Annotated[

@@ -10,6 +10,8 @@ from typing import Any
 import jinja2
 import yaml
 
+from vision_r1.evaluation.tasks import format_cell
+
 TEMPLATE = """<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -53,6 +55,16 @@ TEMPLATE = """<!DOCTYPE html>
 <td class="num">{{ '%.0f' % d.response_tokens.mean }}</td><td class="num">{{ '%.0f' % d.response_tokens.p50 }}</td>
 <td class="num">{{ '%.0f' % d.response_tokens.p90 }}</td><td class="num">{{ d.response_tokens.max }}</td></tr>
 {% endfor %}</table>
+{% for d in eval.details if d.get('task') %}
+<h3>{{ d.stage }} &middot; {{ d.title }}: {{ d.metric }} {{ '%.2f' % d.accuracy }}</h3>
+<table><tr>{% for k in d.task['values'] %}<th>{{ k }}</th>{% endfor %}</tr>
+<tr>{% for v in d.task['values'].values() %}<td class="num">{{ v | cell }}</td>{% endfor %}</tr></table>
+{% for title, table in d.task.tables.items() %}
+<details><summary>{{ title }}</summary><table><tr><th>label</th>{% for c in table.columns %}<th>{{ c }}</th>{% endfor %}</tr>
+{% for label, cells in table.rows.items() %}<tr><td>{{ label }}</td>{% for c in cells %}<td class="num">{{ c | cell }}</td>{% endfor %}</tr>
+{% endfor %}</table></details>
+{% endfor %}
+{% endfor %}
 {% endif %}
 {% for p in pictures %}
 <h2>{{ p.title }}</h2>
@@ -76,6 +88,7 @@ def _environment() -> jinja2.Environment:
     environment.filters["b64"] = lambda data: base64.b64encode(data).decode("ascii")
     environment.filters["yaml"] = lambda data: yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     environment.filters["pretty_json"] = lambda data: json.dumps(data, indent=2, ensure_ascii=False)
+    environment.filters["cell"] = format_cell
     return environment
 
 

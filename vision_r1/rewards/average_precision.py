@@ -1,4 +1,4 @@
-"""`map` (VLM-R1 open-vocabulary detection): COCO-style average precision for one image.
+"""`map`, `map50`, `map_length` (VLM-R1 open-vocabulary detection): COCO-style AP for one image.
 
 An exact re-implementation of pycocotools' bbox evaluation restricted to one image (area range
 "all", at most 100 detections per category, no crowd boxes): per category, detections sorted by
@@ -8,6 +8,11 @@ monotone and read at 101 recall points. AP is averaged over IoU 0.50:0.05:0.95 (
 truth; as in pycocotools, a category that only the prediction mentions does not count. An image
 without ground-truth objects scores 1.0 when nothing is predicted and 0.0 otherwise. Reward: AP
 plus a 0/1 format term. The tests check this module against pycocotools itself.
+
+The three kinds are VLM-R1's `od_ap` (AP@[.5:.95]), `od_ap50` (AP@0.5) and `odLength`
+(AP@[.5:.95] times min(1, #truth / #predicted), which stops a model from listing boxes at random).
+Predicted scores order the detections; one without a usable score counts as 1.0. With
+`reward_rules="vlm_r1"` every prediction scores 1.0, as in VLM-R1 (answer order then decides ties).
 """
 
 from __future__ import annotations
@@ -17,10 +22,11 @@ from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from vision_r1.rewards.boxes import Box, iou, pixel_scale, scaled, truth_objects
-from vision_r1.rewards.detection import Detection, parse_detections
+from vision_r1.rewards.boxes import Box, iou, truth_objects
+from vision_r1.rewards.detection import Detection, in_pixels, parse_detections
 from vision_r1.rewards.labels import normalize_label
 from vision_r1.rewards.result import reward_result
+from vision_r1.rewards.rules import reward_rules
 from vision_r1.rewards.tags import has_strict_format
 
 
@@ -119,18 +125,39 @@ def image_average_precision(
     return sum(per_threshold) / len(per_threshold)
 
 
-def map_reward(response: str, ground_truth: Any, extra_info: Mapping[str, Any]) -> dict[str, float]:
-    """COCO AP (or AP at one IoU threshold) of the predicted boxes, plus a 0/1 format term."""
+def _ap_result(
+    response: str, ground_truth: Any, extra_info: Mapping[str, Any], at_50: bool, length_penalty: bool
+) -> dict[str, float]:
     truths = truth_objects(ground_truth)
     parsed = parse_detections(response)
     format_ok = 1.0 if has_strict_format(response) else 0.0
     if parsed is None:
         return reward_result(format_ok, format=format_ok, accuracy=0.0)
-    scale = pixel_scale(extra_info)
-    detections = [Detection(scaled(d.box, scale), d.confidence, d.label) for d in parsed]
+    detections = in_pixels(parsed, extra_info)
+    if reward_rules(extra_info) == "vlm_r1":
+        detections = [Detection(d.box, 1.0, d.label, 1.0) for d in detections]
     threshold = extra_info.get("ap_iou_threshold")
+    if at_50:
+        threshold = 0.5
     thresholds = COCO_IOU_THRESHOLDS if threshold is None else [float(threshold), 0.5]
     per_threshold = average_precision_by_threshold(detections, truths, thresholds)
     precision = sum(per_threshold) / len(per_threshold) if threshold is None else per_threshold[0]
+    if length_penalty and len(detections) > len(truths):
+        precision *= len(truths) / len(detections)
     ap50 = per_threshold[thresholds.index(0.5)]
     return reward_result(precision + format_ok, format=format_ok, accuracy=precision, iou=ap50)
+
+
+def map_reward(response: str, ground_truth: Any, extra_info: Mapping[str, Any]) -> dict[str, float]:
+    """COCO AP@[.5:.95] (or AP at `extra_info["ap_iou_threshold"]`) plus a 0/1 format term (VLM-R1 `od_ap`)."""
+    return _ap_result(response, ground_truth, extra_info, at_50=False, length_penalty=False)
+
+
+def map50_reward(response: str, ground_truth: Any, extra_info: Mapping[str, Any]) -> dict[str, float]:
+    """AP at IoU 0.5 plus format (VLM-R1 `od_ap50`)."""
+    return _ap_result(response, ground_truth, extra_info, at_50=True, length_penalty=False)
+
+
+def map_length_reward(response: str, ground_truth: Any, extra_info: Mapping[str, Any]) -> dict[str, float]:
+    """AP@[.5:.95] times min(1, #truth / #predicted) plus format (VLM-R1 `odLength`)."""
+    return _ap_result(response, ground_truth, extra_info, at_50=False, length_penalty=True)

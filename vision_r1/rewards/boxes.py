@@ -31,14 +31,22 @@ def is_valid(box: Box) -> bool:
     return all(math.isfinite(value) for value in box) and x2 > x1 and y2 > y1
 
 
+def intersection_and_union(a: Box, b: Box) -> tuple[float, float]:
+    """Areas of the intersection and the union; an invalid box covers nothing (union: the other box)."""
+    areas = [(box[2] - box[0]) * (box[3] - box[1]) if is_valid(box) else 0.0 for box in (a, b)]
+    if not (is_valid(a) and is_valid(b)):
+        return 0.0, sum(areas)
+    inter_w = min(a[2], b[2]) - max(a[0], b[0])
+    inter_h = min(a[3], b[3]) - max(a[1], b[1])
+    inter = max(0.0, inter_w) * max(0.0, inter_h)
+    return inter, areas[0] + areas[1] - inter
+
+
 def iou(a: Box, b: Box) -> float:
     """Intersection over union in [0, 1]; 0 when either box is invalid."""
     if not (is_valid(a) and is_valid(b)):
         return 0.0
-    inter_w = min(a[2], b[2]) - max(a[0], b[0])
-    inter_h = min(a[3], b[3]) - max(a[1], b[1])
-    inter = max(0.0, inter_w) * max(0.0, inter_h)
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    inter, union = intersection_and_union(a, b)
     value = inter / union if union > 0 else 0.0
     return min(1.0, max(0.0, value)) if math.isfinite(value) else 0.0
 

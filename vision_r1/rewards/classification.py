@@ -3,6 +3,7 @@
 Visual-RFT compared by substring after lowercasing and removing spaces/underscores, so an empty
 answer matched every label and a list of all class names matched any of them. Here the whole
 normalized answer must equal the label (or a synonym from `extra_info["synonyms"]`).
+`reward_rules="visual_rft"` restores the original substring rule, empty-answer defect included.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from vision_r1.rewards.labels import normalize_label, truth_texts
 from vision_r1.rewards.result import reward_result
+from vision_r1.rewards.rules import reward_rules
 from vision_r1.rewards.tags import answer_block, has_strict_format
 
 
@@ -24,6 +26,11 @@ def classification_reward(
     synonyms = extra_info.get("synonyms")
     labels = truth_texts(ground_truth) + ([] if synonyms is None else truth_texts(synonyms))
     accepted = {normalize_label(label) for label in labels} - {""}
-    accuracy = 1.0 if answer and answer in accepted else 0.0
+    if reward_rules(extra_info) == "visual_rft":
+        text = (response if block is None else block).strip().replace(" ", "").replace("_", "").lower()
+        truth = str(ground_truth).strip().replace(" ", "").replace("_", "").lower()
+        accuracy = 1.0 if truth in text or text in truth else 0.0
+    else:
+        accuracy = 1.0 if answer and answer in accepted else 0.0
     format_ok = 1.0 if has_strict_format(response) else 0.0
     return reward_result(accuracy + format_ok, format=format_ok, accuracy=accuracy)

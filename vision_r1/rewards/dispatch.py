@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from vision_r1.rewards.average_precision import map_reward
+from vision_r1.rewards.average_precision import map50_reward, map_length_reward, map_reward
 from vision_r1.rewards.classification import classification_reward
 from vision_r1.rewards.detection import detection_reward
 from vision_r1.rewards.grounding import giou_reward, iou_reward
@@ -30,6 +30,8 @@ KINDS: dict[str, RewardFunction] = {
     "giou": giou_reward,
     "detection": detection_reward,
     "map": map_reward,
+    "map50": map50_reward,
+    "map_length": map_length_reward,
     "classification": classification_reward,
     "brief_thinking": brief_thinking_reward,
 }

@@ -4,6 +4,9 @@ Both read the first box in the answer (`[x1, y1, x2, y2]`, JSON such as `{"bbox_
 `(x1, y1), (x2, y2)`), convert it from the declared coordinate space to original-image pixels and
 compare it with the ground-truth box. As in those projects, the reward is the box term plus a 0/1
 format term; format needs the strict think/answer layout with a box inside the answer.
+
+`giou` pays (GIoU + 1) / 2, on the same 0-1 scale as the format term. Visual-RFT paid GIoU + 1 on a
+0-2 scale, and 2 when the answer text equals the truth's text; `reward_rules="visual_rft"` does that.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 from vision_r1.rewards.boxes import Box, first_box, giou, iou, pixel_scale, scaled, truth_objects
 from vision_r1.rewards.result import reward_result
+from vision_r1.rewards.rules import reward_rules
 from vision_r1.rewards.tags import answer_block, has_strict_format
 
 
@@ -43,4 +47,9 @@ def giou_reward(response: str, ground_truth: Any, extra_info: Mapping[str, Any])
     predicted, truth, format_ok = _boxes(response, ground_truth, extra_info)
     accuracy = 0.0 if predicted is None else (giou(predicted, truth) + 1.0) / 2.0
     overlap = 0.0 if predicted is None else iou(predicted, truth)
-    return reward_result(accuracy + format_ok, format=format_ok, accuracy=accuracy, iou=overlap)
+    paid = accuracy
+    if reward_rules(extra_info) == "visual_rft":
+        block = answer_block(response)
+        same_text = block is not None and block.strip() == str(ground_truth).strip()
+        paid = 2.0 if same_text else 2.0 * accuracy
+    return reward_result(paid + format_ok, format=format_ok, accuracy=accuracy, iou=overlap)

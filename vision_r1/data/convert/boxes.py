@@ -1,5 +1,8 @@
-"""Box coordinates: source formats (xyxy / xywh, pixel / 0-1000) into the declared target space.
+"""Box coordinates: source formats (xyxy / xywh, pixel / 0-1000), and the frame the model answers in.
 
+Ground truths are always written in original-image pixels (what the rewards and the dataset-level
+metrics compare against); the target space only decides what the question asks the model for and
+how the reward reads the model's numbers back (`extra_info.coordinate_space`, `model_input_size`).
 `model_input` is the frame Qwen2.5-VL actually sees: verl's RLHFDataset passes each image through
 qwen-vl-utils' `fetch_image` (resize to multiples of 28 within 4..16384 tokens) and then the
 processor resizes again within its own pixel limits. We apply the same two resizes, so a box in
@@ -93,21 +96,15 @@ class BoxTarget:
     def model_input_size(self, image_size: tuple[int, int]) -> tuple[int, int] | None:
         return self.resize.model_input_size(*image_size) if self.space == "model_input" else None
 
-    def convert(self, pixel_box: list[float], image_size: tuple[int, int]) -> list[int]:
-        """A pixel xyxy box in the target frame, as integers (what a model writes)."""
-        width, height = image_size
-        clamped = [
-            min(max(v, 0.0), limit) if -PIXEL_SLACK <= v <= limit + PIXEL_SLACK else v
-            for v, limit in zip(pixel_box, (width, height, width, height), strict=True)
-        ]
-        frame_w, frame_h = self.frame(image_size)
-        sx, sy = frame_w / width, frame_h / height
-        return [
-            round(clamped[0] * sx),
-            round(clamped[1] * sy),
-            round(clamped[2] * sx),
-            round(clamped[3] * sy),
-        ]
+
+def clamp_to_image(pixel_box: list[float], image_size: tuple[int, int]) -> list[float]:
+    """An xyxy pixel box with sub-pixel overshoots of the border clamped (annotation rounding), rounded
+    to 1/100 px; a box further outside is left as it is, for the row check to reject."""
+    width, height = image_size
+    return [
+        round(min(max(v, 0.0), limit) if -PIXEL_SLACK <= v <= limit + PIXEL_SLACK else v, 2)
+        for v, limit in zip(pixel_box, (width, height, width, height), strict=True)
+    ]
 
 
 _BOX_IN_TEXT = re.compile(
@@ -139,31 +136,44 @@ def box_example(
     reward: str,
     target: BoxTarget,
     single: bool,
+    labels: list[str] | None = None,
+    image_id: str | None = None,
+    category: str | None = None,
 ) -> Example:
-    """An REC (single box) or detection (box list) example with boxes moved into the target frame.
+    """An REC (single box) or detection (box list) example; the answer holds pixel boxes.
 
     `question` is either the source's own question, to which the sentence stating the coordinate
-    space is appended, or a function of the target frame size that writes the whole question."""
+    space is appended, or a function of the target frame size that writes the whole question.
+    `labels` (one per box) makes the answer a labelled list `[{"bbox_2d": [...], "label": ...}]`,
+    which the `map` rewards need to score categories apart."""
     if not images:
         raise RowError("images", "no image")
     sizes = decode_all(images)
     size = sizes[0]
     if single and len(pixel_boxes) != 1:
         raise RowError("answer", f"expected exactly one box, found {len(pixel_boxes)}")
-    converted = [target.convert(box, size) for box in pixel_boxes]
+    boxes = [clamp_to_image(box, size) for box in pixel_boxes]
     frame = target.frame(size)
     if callable(question):
         text = question(frame)
     else:
         text = question.rstrip() + box_instruction(target.space, frame, multiple=not single)
+    if labels is not None:
+        answer = json.dumps(
+            [{"bbox_2d": box, "label": label} for box, label in zip(boxes, labels, strict=True)]
+        )
+    else:
+        answer = json.dumps(boxes[0] if single else boxes)
     return Example(
         id=id,
         data_source=data_source,
         images=images,
         question=text,
-        answer=json.dumps(converted[0] if single else converted),
+        answer=answer,
         reward=reward,
         coordinate_space=target.space,
         model_input_size=target.model_input_size(size),
         image_sizes=sizes,
+        image_id=image_id,
+        category=category,
     )

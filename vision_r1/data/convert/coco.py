@@ -62,6 +62,8 @@ def _example(
         reward=reward,
         target=target,
         single=False,
+        image_id=str(info["id"]),
+        category=category,
     )
     expected = (info.get("width"), info.get("height"))
     actual = example.image_sizes[0]

@@ -9,6 +9,7 @@ from pathlib import Path
 from vision_r1.data.convert.boxes import BoxTarget, ResizePolicy
 from vision_r1.data.convert.coco import coco_rows
 from vision_r1.data.convert.geometry3k import geometry3k_rows
+from vision_r1.data.convert.image_folder import image_folder_rows
 from vision_r1.data.convert.refcoco import refcoco_rows
 from vision_r1.data.convert.runner import Produced
 from vision_r1.data.convert.sharegpt import sharegpt_rows
@@ -34,6 +35,7 @@ class ConvertOptions:
     categories: str = "all"
     split_file: Path | None = None
     negatives: int = 0
+    shots: int | None = None
     seed: int = 0
     data_source: str | None = None
     require_format: bool = False
@@ -108,5 +110,10 @@ FORMATS: dict[str, SourceFormat] = {
             o.target,
         ),
         "COCO instances JSON + --image-root; one row per (image, category)",
+    ),
+    "image-folder": SourceFormat(
+        "rl",
+        lambda o: image_folder_rows(o.source, o.data_source or "image_folder", o.shots, o.seed),
+        "ROOT/<class>/<images> (flowers102, pets37, cars196, aircraft); --shots K per class",
     ),
 }

@@ -1,12 +1,14 @@
-"""Visual-RFT JSON: `{image_path, problem, solution}` for classification and detection.
+"""Visual-RFT JSON: `{image_path, problem, solution}` for classification, detection and grounding.
 
 Classification solutions are a label (often inside `<answer>` tags). Detection solutions list
-boxes (`[{'Position': [x1, y1, x2, y2], 'Confidence': c}, ...]`), written by Visual-RFT in Qwen2-VL's
-0-1000 frame by default (`source_space`); they are moved into the target frame.
+boxes (`[{'Position': [x1, y1, x2, y2], 'Confidence': c}, ...]`); reasoning-grounding (LISA)
+solutions are one box `(x1, y1), (x2, y2)` (`--task grounding`, reward `giou`). Visual-RFT writes
+boxes in Qwen2-VL's 0-1000 frame by default (`source_space`); truths are stored in image pixels.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,9 +24,12 @@ from vision_r1.data.convert.json_stream import iter_json_records
 from vision_r1.data.convert.runner import Produced
 from vision_r1.data.convert.sources import image_list
 from vision_r1.data.example import Example, RowError, decode_all
+from vision_r1.rewards.boxes import first_box
 
-TASKS = ("auto", "classification", "detection")
+TASKS = ("auto", "classification", "detection", "grounding")
 NO_OBJECTS = "no objects"
+# Visual-RFT's detection prompts name the category: "... belonging to the category 'cat' in the image".
+_ASKED_CATEGORY = re.compile(r"category\s+['\"]([^'\"]+)['\"]", re.IGNORECASE)
 
 
 def _is_detection(solution: str, task: str) -> bool:
@@ -42,21 +47,28 @@ def _example(
     question = str(record.get("problem") or "")
     solution = strip_answer_tags(str(record.get("solution") or ""))
     identifier = str(record.get("id", name))
-    if not _is_detection(solution, task):
+    if task == "grounding":
+        box = first_box(solution)
+        boxes = [] if box is None else [list(box)]
+    elif not _is_detection(solution, task):
         return Example(identifier, "visual_rft/classification", images, question, solution, "classification")
-    boxes = boxes_in_text(solution)
+    else:
+        boxes = boxes_in_text(solution)
     if source_space == "norm1000":
         size = decode_all(images[:1])[0]
         boxes = [norm1000_to_pixels(box, size) for box in boxes]
+    grounding = task == "grounding"
     return box_example(
         id=identifier,
-        data_source="visual_rft/detection",
+        data_source="lisa" if grounding else "visual_rft/detection",
         images=images,
         question=question,
         pixel_boxes=boxes,
-        reward="detection",
+        reward="giou" if grounding else "detection",
         target=target,
-        single=False,
+        single=grounding,
+        image_id=str(record.get("image_path", record.get("image"))),
+        category=category.group(1) if (category := _ASKED_CATEGORY.search(question)) else None,
     )
 
 

@@ -3,6 +3,10 @@
 Several files and their image folders are joined with `:` (file i pairs with folder i, as VLM-R1's
 `--data_file_paths` / `--image_folders`), and a file-level reward method list likewise. A row's
 `accu_reward_method` wins over its file's method.
+
+Open-vocabulary detection solutions (`od*`, `map`) are VLM-R1's ```json fenced list of
+`{"bbox_2d": [x1, y1, x2, y2], "label": "cat"}` (or "None" for no objects); the labels are kept,
+because VLM-R1 scores each category apart and a box with the wrong label earns nothing.
 """
 
 from __future__ import annotations
@@ -17,11 +21,16 @@ from vision_r1.data.convert.runner import Produced
 from vision_r1.data.convert.sharegpt import conversation_messages, record_images
 from vision_r1.data.convert.sources import image_list
 from vision_r1.data.example import Example, RowError
+from vision_r1.rewards.boxes import as_box
+from vision_r1.rewards.jsonish import loads_loose
 
 # VLM-R1 methods judged by comparing the answer text (symbolic, choice letter, yes/no, exact).
 ANSWER_METHODS = frozenset({"default", "math", "mcq", "yes_no", "all_match"})
 BOX_METHODS = {"iou": "iou", "rec": "iou", "giou": "giou"}
-DETECTION_METHODS = frozenset({"od", "od_ap", "od_ap50", "odLength", "map"})
+# VLM-R1's detection methods: `od_ap` (and `map`) is COCO AP@[.5:.95] of the image, `od_ap50` AP@0.5,
+# `odLength` AP@[.5:.95] times min(1, #truth / #predicted).
+DETECTION_METHODS = {"od": "map", "od_ap": "map", "map": "map", "od_ap50": "map50", "odLength": "map_length"}
+NO_OBJECTS = "none"
 
 
 def reward_kind(method: str, answer_reward: str) -> str:
@@ -31,7 +40,7 @@ def reward_kind(method: str, answer_reward: str) -> str:
     if method in BOX_METHODS:
         return BOX_METHODS[method]
     if method in DETECTION_METHODS:
-        return "map"
+        return DETECTION_METHODS[method]
     raise RowError("accu_reward_method", f"{method!r} has no rule-based vision-r1 reward kind")
 
 
@@ -53,7 +62,21 @@ def _example(
     images = image_list(record_images(record), [folder, file.parent], "image")
     kind = reward_kind(str(record.get("accu_reward_method") or method), answer_reward)
     identifier = str(record.get("id", f"{file.stem}-{row}"))
-    if kind in ("iou", "giou", "map"):
+    if kind in DETECTION_METHODS.values():
+        boxes, labels = labelled_boxes(solution)
+        return box_example(
+            id=identifier,
+            data_source=data_source,
+            images=images,
+            question=question,
+            pixel_boxes=boxes,
+            reward=kind,
+            target=target,
+            single=False,
+            labels=labels,
+            image_id=identifier,
+        )
+    if kind in ("iou", "giou"):
         return box_example(
             id=identifier,
             data_source=data_source,
@@ -62,9 +85,27 @@ def _example(
             pixel_boxes=boxes_in_text(solution),
             reward=kind,
             target=target,
-            single=kind != "map",
+            single=True,
         )
     return Example(identifier, data_source, images, question, solution, kind)
+
+
+def labelled_boxes(solution: str) -> tuple[list[list[float]], list[str]]:
+    """Boxes and labels of a VLM-R1 detection solution; "None" (or an empty list) is an image without objects."""
+    if solution.strip().lower() == NO_OBJECTS:
+        return [], []
+    value = loads_loose(solution)
+    if not isinstance(value, list):
+        raise RowError("answer", f"detection solution is not a list of boxes: {solution[:80]!r}")
+    boxes, labels = [], []
+    for item in value:
+        box = as_box(item)
+        label = str(item.get("label") or "").strip() if isinstance(item, dict) else ""
+        if box is None or not label:
+            raise RowError("answer", f"detection item needs 'bbox_2d' and a 'label', got {item!r}")
+        boxes.append(list(box))
+        labels.append(label)
+    return boxes, labels
 
 
 def vlm_r1_rows(

@@ -21,7 +21,14 @@ from vision_r1.data.prompts import TEMPLATES, PromptTemplate
 from vision_r1.data.rl_format import RL_SCHEMA, rl_row, write_rl_parquet
 from vision_r1.data.synth.figures import arithmetic, bar_chart, triangle
 from vision_r1.data.synth.items import SynthItem
-from vision_r1.data.synth.scenes import counting, detection, referring
+from vision_r1.data.synth.scenes import (
+    classification,
+    counting,
+    detection,
+    grounding,
+    open_vocabulary,
+    referring,
+)
 
 TASKS: dict[str, Callable[[random.Random], SynthItem]] = {
     "counting": counting,
@@ -30,10 +37,25 @@ TASKS: dict[str, Callable[[random.Random], SynthItem]] = {
     "triangle": triangle,
     "rec": referring,
     "detection": detection,
+    "ovd": open_vocabulary,
+    "grounding": grounding,
+    "classification": classification,
 }
-# Math tasks dominate; the box tasks are a small subset for the REC/detection rewards.
-TASK_WEIGHTS = {"counting": 4, "arithmetic": 4, "bar_chart": 4, "triangle": 4, "rec": 1, "detection": 1}
-BOX_REWARDS = {"rec": "iou", "detection": "detection"}
+# What `--tasks` defaults to: visual math plus a small REC/detection subset. The Visual-RFT / VLM-R1
+# task kinds (ovd, grounding, classification) are asked for by name, e.g. by the task recipes' twins.
+DEFAULT_TASKS = ("counting", "arithmetic", "bar_chart", "triangle", "rec", "detection")
+# Math tasks dominate a mixed set; the box tasks are a small subset for the REC/detection rewards.
+TASK_WEIGHTS = {
+    "counting": 4, "arithmetic": 4, "bar_chart": 4, "triangle": 4,
+    "rec": 1, "detection": 1, "ovd": 1, "grounding": 1, "classification": 1,
+}  # fmt: skip
+TASK_REWARDS = {
+    "rec": "iou", "detection": "detection", "ovd": "map", "grounding": "giou", "classification": "classification",
+}  # fmt: skip
+BOX_KINDS = frozenset({"rec", "detection", "ovd", "grounding"})
+MATH_TASKS = tuple(
+    task for task in TASKS if task not in TASK_REWARDS
+)  # the only ones in the cold-start table
 
 RL_TRAIN = "rl_train.parquet"
 RL_VAL = "rl_val.parquet"
@@ -52,9 +74,11 @@ def synth_example(seed: int, index: int, tasks: list[str], math_reward: str = "h
         images=[encode_png(item.image)],
         question=item.question,
         answer=item.answer,
-        reward=BOX_REWARDS.get(item.kind, math_reward),
+        reward=TASK_REWARDS.get(item.kind, math_reward),
         choices=item.choices,
-        coordinate_space="pixel" if item.kind in BOX_REWARDS else None,
+        coordinate_space="pixel" if item.kind in BOX_KINDS else None,
+        image_id=f"synth-{seed}-{index:07d}" if item.kind in BOX_KINDS else None,
+        category=item.category,
     )
     return validate_example(example)
 
@@ -77,7 +101,7 @@ def write_synth_dataset(
 ) -> dict:
     """Write rl_train / rl_val parquet, the cold-start input table (math rows of the training split)
     and a manifest with per-task counts; returns the manifest."""
-    chosen = list(tasks or TASKS)
+    chosen = list(tasks or DEFAULT_TASKS)
     unknown = sorted(set(chosen) - set(TASKS))
     if unknown:
         raise ValueError(f"unknown synth task(s) {unknown}; known: {sorted(TASKS)}")
@@ -93,7 +117,7 @@ def write_synth_dataset(
         for index, example in enumerate(synth_examples(seed, 0, n, chosen, math_reward)):
             counts[example.data_source] += 1
             rl_writer.write(rl_row(example, index, template))
-            if example.coordinate_space is None:
+            if example.reward not in TASK_REWARDS.values():
                 coldstart_writer.write(coldstart_input_row(example))
                 coldstart += 1
     val = write_rl_parquet(synth_examples(seed, n, val_count, chosen, math_reward), out / RL_VAL, template)

@@ -14,7 +14,8 @@ MULTIPLE_CHOICE_RATE = 0.3  # share of math questions asked with options
 
 @dataclass
 class SynthItem:
-    """`kind` is "math", "rec" or "detection"; box answers are JSON text in pixel coordinates."""
+    """`kind` is "math", "rec", "detection", "ovd", "grounding" or "classification"; box answers are JSON
+    text in pixel coordinates; `category` is the one category a detection row asks for."""
 
     task: str
     image: Image.Image
@@ -22,6 +23,7 @@ class SynthItem:
     answer: str
     kind: str = "math"
     choices: list[str] | None = None
+    category: str | None = None
 
 
 def numeric_options(rng: random.Random, correct: int, count: int = 4) -> list[int]:
