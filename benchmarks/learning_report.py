@@ -54,11 +54,17 @@ def figures(run_dir: Path) -> list[str]:
     return lines
 
 
+def shown(path: Path) -> str:
+    """The path as a reader of this repository would type it: relative to the repository root if inside."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(REPO)) if resolved.is_relative_to(REPO) else str(resolved)
+
+
 def write_provenance(path: Path, run_dir: Path, wall_s: float | None, loads: tuple[float, ...]) -> None:
     ran = "reused an existing run" if wall_s is None else f"ran in {wall_s / 60:.1f} min"
     text = [
         "# The README picture: provenance\n",
-        f'`docs/report.png` is the "Learning" picture of `vision-r1 report {run_dir}`, made by `{COMMAND}`',
+        f'`docs/report.png` is the "Learning" picture of `vision-r1 report {shown(run_dir)}`, made by `{COMMAND}`',
         f"on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC ({machine()}; the recipe {ran}; load average after the",
         f"run {loads[0]:.2f} / {loads[1]:.2f} / {loads[2]:.2f}, cores shared with other jobs).\n",
         *figures(run_dir),

@@ -57,4 +57,5 @@ def test_grpo_raises_the_reward_by_at_least_0_3(learned_run: RunData) -> None:
 def test_the_negated_control_lowers_the_reward(learned_run: RunData) -> None:
     control = curve(learned_run, "grpo_control")
     assert control.negated
-    assert control.last_mean < control.first_mean - 0.1
+    assert control.first_mean > 0.0  # the target was reachable, so there was something to lose
+    assert control.last_mean <= control.first_mean / 2
