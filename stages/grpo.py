@@ -70,6 +70,7 @@ class GrpoKind(VerlTrainingKind):
             f"trainer.n_gpus_per_node={per_node}",
             *self.reward_overrides(ctx),
             *pixel_budget_overrides(stage, "data.mm_processor_kwargs"),
+            *([f"{actor}.optim.lr_warmup_steps={stage.warmup_steps}"] if stage.warmup_steps else []),
         ]
 
     def validation_overrides(self, ctx: StageContext) -> list[str]:

@@ -3,7 +3,7 @@
 One run (module fixture) serves the three claims of the recipe, each read back the way
 `vision-r1 report` reads it: SFT puts held-out responses into the exact think/answer format, GRPO
 raises the brief_thinking reward, and the same stage trained on minus the reward lowers it.
-The control runs 12 of the recipe's 30 steps here (its reward reaches 0 within about 6 steps; this
+The control runs 12 of the recipe's 40 steps here (its reward reaches 0 within about 6 steps; this
 saves a minute of CI), everything else runs as the README runs it.
 """
 
@@ -20,7 +20,7 @@ from vision_r1.report.run_data import RunData, load_run
 
 RECIPE = Path(__file__).resolve().parents[2] / "recipes" / "tiny_learn.yaml"
 RUN_TIMEOUT = 2400
-STEPS = {"grpo": 30, "grpo_control": 12}
+STEPS = {"grpo": 40, "grpo_control": 12}
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(RUN_TIMEOUT + 120)]
 

@@ -174,6 +174,9 @@ class GrpoStage(VerlStage):
         False,
         description="Control run: train on minus the reward; if the plumbing is right the reward falls.",
     )
+    warmup_steps: int = Field(
+        0, ge=0, description="Linear learning-rate warm-up over the first N steps (verl's lr_warmup_steps)."
+    )
     kl_coef: float = Field(0.01, ge=0.0)
     kl_loss_type: str = "low_var_kl"
     clip_ratio: float = Field(0.2, gt=0.0)
