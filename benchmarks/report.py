@@ -1,11 +1,12 @@
 """Report build time for a paper-sized run, and an optional browser screenshot of the page.
 
-    PYTHONPATH=. python benchmarks/report.py [--steps 100] [--screenshot docs/report.png]
+    PYTHONPATH=. python benchmarks/report.py [--steps 100] [--screenshot page.png]
 
 The run is the test suite's example run (cold start, SFT, three PTST stages, eval) with `--steps`
 GRPO steps per stage and about 60 metrics per logged step, as verl logs them. `--screenshot` renders
 the HTML with headless Chromium (Debian: `apt-get install chromium`) to check that the page and its
-embedded pictures display, and to make the README picture.
+embedded pictures display. The run's numbers are made up, so its pictures stay out of the README
+(whose picture comes from a real run: `benchmarks/learning_report.py`).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def screenshot(html: Path, png: Path, width: int, height: int) -> None:
         subprocess.run(command, check=True, timeout=120, capture_output=True)
     from PIL import Image
 
-    # 256 colours are plenty for a page of tables and line plots and keep the README picture small
+    # 256 colours are plenty for a page of tables and line plots and keep the screenshot small
     Image.open(png).convert("RGB").quantize(colors=256, dither=Image.Dither.NONE).save(png, optimize=True)
     print(f"screenshot of {html} written to {png} ({png.stat().st_size / 1024:.0f} KB)")
 

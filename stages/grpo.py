@@ -8,7 +8,7 @@ from stages.base import StageContext
 from stages.dataset_check import check_stage_dataset, pixel_budget
 from stages.verl_launch import pixel_budget_overrides, python_module
 from stages.verl_training import VerlTrainingKind
-from vision_r1.rewards.dispatch import REWARD_OVERRIDE
+from vision_r1.rewards.dispatch import NEGATE_REWARD, REWARD_OVERRIDE
 from vision_r1.verl_config import PPO_CONFIG, validate_ppo
 
 REWARD_MODULE = "pkg://vision_r1.rewards"  # verl/utils/import_utils.py load_module: pkg:// prefix
@@ -72,6 +72,7 @@ class GrpoKind(VerlTrainingKind):
             f"trainer.n_gpus_per_node={per_node}",
             *self.reward_overrides(ctx),
             *pixel_budget_overrides(stage, "data.mm_processor_kwargs"),
+            *([f"{actor}.optim.lr_warmup_steps={stage.warmup_steps}"] if stage.warmup_steps else []),
         ]
 
     def validation_overrides(self, ctx: StageContext) -> list[str]:
@@ -81,9 +82,11 @@ class GrpoKind(VerlTrainingKind):
         return [f"data.val_files={stage.dataset}", f"data.val_max_samples={VALIDATION_ROWS_WITHOUT_HELD_OUT}"]
 
     def reward_overrides(self, ctx: StageContext) -> list[str]:
+        kwargs = "+reward.custom_reward_function.reward_kwargs"
+        overrides = [f"{kwargs}.{NEGATE_REWARD}=True"] if ctx.stage.negate_reward else []
         if ctx.stage.reward is None:
-            return []  # every row's own extra_info["reward"] decides
-        return [f"+reward.custom_reward_function.reward_kwargs.{REWARD_OVERRIDE}={ctx.stage.reward}"]
+            return overrides  # every row's own extra_info["reward"] decides the kind
+        return [*overrides, f"{kwargs}.{REWARD_OVERRIDE}={ctx.stage.reward}"]
 
     def device_overrides(self, ctx: StageContext) -> list[str]:
         resources = ctx.resources

@@ -35,6 +35,7 @@ def test_full_run_report(tmp_path: Path) -> None:
     files = sorted(p.name for p in html_path.parent.glob("*.png"))
     assert files == [
         "cold-start-cold_start.png",
+        "learning.png",
         "response-length.png",
         "stage-ptst_16k.png",
         "stage-ptst_4k.png",
@@ -79,7 +80,7 @@ def test_report_without_state_json_guesses_stages_and_says_so(tmp_path: Path) ->
     ]
     html = build_report(run, tmp_path / "out" / "page.html").read_text()
     assert "state.json not found" in html and "Resolved recipe" not in html
-    assert len(_embedded_pngs(html)) == 6
+    assert len(_embedded_pngs(html)) == 7  # the six of a full run and the learning picture
 
 
 def test_partial_and_broken_inputs_become_notes(tmp_path: Path) -> None:
@@ -105,7 +106,7 @@ def test_partial_and_broken_inputs_become_notes(tmp_path: Path) -> None:
     assert any("stage sft: no training metrics" in note for note in notes)
     assert 'class="status-failed">failed' in html and 'class="status-running">running' in html
     assert "<h2>Evaluation</h2>" not in html
-    assert len(_embedded_pngs(html)) == 2  # ptst_4k curves + the cross-stage length plot
+    assert len(_embedded_pngs(html)) == 3  # ptst_4k curves, the cross-stage length plot, learning
 
 
 def test_cold_start_stats_shapes() -> None:

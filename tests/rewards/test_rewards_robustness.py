@@ -25,6 +25,7 @@ TRUTHS = {
     "map50": '[{"bbox_2d": [10, 10, 50, 50], "label": "cat"}]',
     "map_length": '[{"bbox_2d": [10, 10, 50, 50], "label": "cat"}]',
     "classification": "pink_primrose",
+    "brief_thinking": "3",  # not judged: only the layout and the thinking's length count
 }
 
 

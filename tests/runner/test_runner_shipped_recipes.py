@@ -68,3 +68,20 @@ def test_paper_recipe_encodes_ptst() -> None:
         16384,
     )
     assert grpo[0].model.endswith("/sft/model") and grpo[1].model.endswith("/grpo_4k/model")
+
+
+def test_learning_recipe_control_differs_from_its_twin_only_by_the_negated_reward(tmp_path: Path) -> None:
+    recipe = load_recipe(RECIPES[0].parent / "tiny_learn.yaml", [f"run_dir={tmp_path / 'run'}"])
+    console = Console(file=(tmp_path / "out.txt").open("w"), width=200)
+    plans = Runner(recipe, console=console).dry_run(
+        Selection(), Environment(gpu_install=False, importable=frozenset(), free_disk_bytes=1 << 50)
+    )
+    grpo = plans["grpo"].config["overrides"]
+    control = plans["grpo_control"].config["overrides"]
+    kwargs = "+reward.custom_reward_function.reward_kwargs"
+    assert f"{kwargs}.reward_override=brief_thinking" in grpo
+    assert f"{kwargs}.max_thinking_chars=4" in grpo
+    assert "actor_rollout_ref.actor.optim.lr_warmup_steps=5" in grpo  # the first 5 steps measure the start
+    own_folders = {item for item in control if "grpo_control" in item}  # checkpoints, experiment, hydra
+    assert set(control) - set(grpo) - own_folders == {f"{kwargs}.negate_reward=True"}
+    assert len(control) == len(grpo) + 1

@@ -186,6 +186,13 @@ class GrpoStage(VerlStage):
         None,
         description="Reward kind for every row (`vision-r1 rewards kinds`); unset: each row's extra_info.reward.",
     )
+    negate_reward: bool = Field(
+        False,
+        description="Control run: train on minus the reward; if the plumbing is right the reward falls.",
+    )
+    warmup_steps: int = Field(
+        0, ge=0, description="Linear learning-rate warm-up over the first N steps (verl's lr_warmup_steps)."
+    )
     kl_coef: float = Field(0.01, ge=0.0)
     kl_loss_type: str = "low_var_kl"
     clip_ratio: float = Field(0.2, gt=0.0)

@@ -10,6 +10,7 @@ from typing import Any
 
 from vision_r1.evaluation.table import column_title, markdown_table, table_lines, table_row
 from vision_r1.report import plots
+from vision_r1.report.learning import WINDOW, learning_figure
 from vision_r1.report.run_data import RunData, StageData, load_run
 
 TRAINING_KINDS = ("sft", "grpo")
@@ -55,6 +56,19 @@ def _slug(name: str) -> str:
 
 def draw_pictures(run: RunData) -> list[Picture]:
     pictures = []
+    learning = learning_figure(run)
+    if learning:
+        pictures.append(
+            Picture(
+                "learning.png",
+                "Learning",
+                learning,
+                "Left: share of each evaluation's held-out responses in the exact think/answer format. "
+                "Right: mean training reward per step of each GRPO stage; a control stage "
+                "(negate_reward) trains on minus the reward and is drawn un-negated, so it should fall. "
+                f"Legend: mean of the first and last {WINDOW} steps.",
+            )
+        )
     grpo = run.of_kind("grpo")
     across = plots.length_across_stages(grpo, length_caps(run.recipe))
     if across:

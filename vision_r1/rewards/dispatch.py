@@ -18,6 +18,7 @@ from vision_r1.rewards.classification import classification_reward
 from vision_r1.rewards.detection import detection_reward
 from vision_r1.rewards.grounding import giou_reward, iou_reward
 from vision_r1.rewards.reasoning import hfrrf_reward, math_reward, r1v_reward
+from vision_r1.rewards.thinking_budget import brief_thinking_reward
 
 RewardFunction = Callable[[str, Any, Mapping[str, Any]], dict[str, float]]
 
@@ -32,6 +33,7 @@ KINDS: dict[str, RewardFunction] = {
     "map50": map50_reward,
     "map_length": map_length_reward,
     "classification": classification_reward,
+    "brief_thinking": brief_thinking_reward,
 }
 
 # Used only when a row has no `extra_info["reward"]`. Keys are lower-case data-source names; a
@@ -71,6 +73,7 @@ DATA_SOURCE_KINDS: dict[str, str] = {
     "caltech101": "classification",
 }
 REWARD_OVERRIDE = "reward_override"
+NEGATE_REWARD = "negate_reward"
 _SPLIT_SUFFIX = re.compile(r"[_-](?:train|training|val|valid|validation|test|testmini|testa|testb|dev)$")
 
 
@@ -104,10 +107,15 @@ def compute_score(
     """Score one response; returns `score` plus its components (see `result.REWARD_KEYS`).
 
     Run-wide options come as keyword arguments (verl's `reward_kwargs`) and a row's `extra_info`
-    overrides them, except `reward_override`: a GRPO stage that names its reward kind (e.g. the
-    paper's HFRRF) applies it to every row whatever kind the dataset was written with.
+    overrides them, except two that only a stage sets: `reward_override`, with which a GRPO stage
+    that names its reward kind (e.g. the paper's HFRRF) applies it to every row whatever kind the
+    dataset was written with, and `negate_reward`, with which a control run trains on minus the
+    reward (`score` is negated, its components are logged as they are).
     """
     options = {**kwargs, **(extra_info or {})}
     forced = kwargs.get(REWARD_OVERRIDE)
     kind = reward_kind(data_source, {"reward": forced} if forced else options)
-    return KINDS[kind](str(solution_str), ground_truth, options)
+    result = KINDS[kind](str(solution_str), ground_truth, options)
+    if kwargs.get(NEGATE_REWARD):
+        result["score"] = -result["score"]
+    return result
