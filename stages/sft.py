@@ -1,4 +1,8 @@
-"""Cold-start SFT: verl's `sft_trainer` under torchrun on the cold-start set (messages + images)."""
+"""Cold-start SFT: verl's `sft_trainer` under torchrun on the cold-start set (messages + images).
+
+verl reads the set whole into every rank, so the launch trains on a copy whose images are files in
+the stage folder (`vision_r1.data.sft_images`: a rank holds the conversations only).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,14 @@ from stages.dataset_check import check_stage_dataset, pixel_budget
 from stages.verl_launch import LAUNCH_ENV, device_env, pixel_budget_overrides
 from stages.verl_training import VerlTrainingKind
 from vision_r1.verl_config import SFT_CONFIG, validate_sft
+
+DATA_DIR = "data"
+IMAGE_DIR = f"{DATA_DIR}/images"
+
+
+def training_copy(ctx: StageContext, split: str) -> Path:
+    """Where the launch reads the `train` / `val` set from: the recipe's file with its images as files."""
+    return ctx.stage_dir / DATA_DIR / f"{split}.parquet"
 
 
 class SftKind(VerlTrainingKind):
@@ -25,8 +37,8 @@ class SftKind(VerlTrainingKind):
             f"model.path={stage.model}",
             # Multimodal SFT needs packed sequences (verl's MultiTurnSFTDataset: pad_mode no_padding).
             "model.use_remove_padding=True",
-            f"data.train_files={stage.dataset}",
-            f"data.val_files={stage.val_dataset or 'null'}",
+            f"data.train_files={training_copy(ctx, 'train')}",
+            f"data.val_files={training_copy(ctx, 'val') if stage.val_dataset else 'null'}",
             "data.messages_key=messages",
             "data.pad_mode=no_padding",
             f"data.max_length={stage.max_length}",
@@ -77,6 +89,20 @@ class SftKind(VerlTrainingKind):
         return check_stage_dataset(
             stage.dataset, "sft", stage.model, stage.max_length, stage.max_length, pixel_budget(stage)
         )
+
+    def prepare_data(self, ctx: StageContext) -> list[str]:
+        from vision_r1.data.sft_images import images_to_files
+
+        stage = ctx.stage
+        lines = []
+        for split, source in (("train", stage.dataset), ("val", stage.val_dataset)):
+            if source:
+                made = images_to_files(source, training_copy(ctx, split), ctx.stage_dir / IMAGE_DIR)
+                lines.append(
+                    f"{split} set {source}: {made.rows} rows, {made.images} images as files in "
+                    f"{ctx.stage_dir / IMAGE_DIR} ({made.files_written} written now)"
+                )
+        return lines
 
     def validate(self, overrides: list[str]) -> None:
         validate_sft(overrides)

@@ -72,6 +72,10 @@ class VerlTrainingKind(ABC):
     def check_dataset(self, ctx: StageContext) -> str:
         """Fail before launch when the stage's dataset does not pass the data check; else summarise it."""
 
+    def prepare_data(self, ctx: StageContext) -> list[str]:
+        """Write what the launch reads besides the recipe's files (after the data check); lines for the log."""
+        return []
+
     def needs_vllm(self, ctx: StageContext) -> bool:
         """Whether the launch rolls out with vLLM (checked before launching)."""
         return False
@@ -140,6 +144,8 @@ class VerlTrainingKind(ABC):
         step = self.finished_step(ctx)
         if step is None:
             ctx.note(self.check_dataset(ctx))
+            for line in self.prepare_data(ctx):
+                ctx.note(line)
             metrics = metrics_file(ctx, attempt)
             metrics.parent.mkdir(parents=True, exist_ok=True)
             env = launch_env(ctx, metrics)

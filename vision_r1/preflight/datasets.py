@@ -4,9 +4,11 @@
   even with validation off (trainer_base._init_dataloader); without a held-out file that is the
   whole training set.
 - A model trained with a system prompt (Vision-R1-Zero's R1 prompt) must be evaluated with it.
-- Every SFT rank holds the whole parquet, image bytes included (MultiTurnSFTDataset reads it with
-  pandas), so a node holds `ranks x` that; `benchmarks/sft_host_memory.py` measured the in-memory
-  size at 2.13x the file's uncompressed size (1,000-4,000 rows, 150 KB images, 8,000-char answers).
+- Every SFT rank holds the whole parquet it trains on (MultiTurnSFTDataset reads it with pandas), so
+  a node holds `ranks x` that. The stage trains on a copy whose images are files (stages/sft.py), so
+  a rank holds the set's other columns; while verl converts them, for a moment
+  `PEAK_PER_FILE_BYTE` times their uncompressed size (`benchmarks/sft_host_memory.py`: 1,000-4,000
+  rows, 150 KB images, 8,000-character answers; it settles at 4.66x once loaded).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from vision_r1.recipe.schema import StageBase
 VALIDATION = "validation set"
 PROMPT = "system prompt"
 HOST = "host memory"
-HELD_PER_FILE_BYTE = 2.13  # benchmarks/sft_host_memory.py: resident bytes per uncompressed parquet byte
+PEAK_PER_FILE_BYTE = 19.9  # benchmarks/sft_host_memory.py: peak bytes per uncompressed non-image byte
 HOST_USABLE_FRACTION = 0.8  # the rest stays with Ray, dataloader workers and the page cache
 
 
@@ -111,16 +113,22 @@ def check_system_prompt(view: StageView, made_by: dict[str, StageBase]) -> list[
     ]
 
 
-def in_memory_bytes(dataset: str) -> int | None:
-    """The parquet's uncompressed size from its footer, or None when it does not exist yet. Identical
-    image bytes repeated within a row group may be stored once (dictionary encoding) while pandas holds
-    every copy, so a set that repeats images is undercounted."""
+def in_memory_bytes(dataset: str, images: bool = False) -> int | None:
+    """The parquet's uncompressed size from its footer (without the `images` column unless `images`),
+    or None when it does not exist yet. Identical values repeated within a row group may be stored
+    once (dictionary encoding) while pandas holds every copy, so a set of repeated answers is
+    undercounted."""
     if not Path(dataset).is_file():
         return None
     import pyarrow.parquet as pq
 
     metadata = pq.ParquetFile(dataset).metadata
-    return sum(metadata.row_group(index).total_byte_size for index in range(metadata.num_row_groups))
+    return sum(
+        chunk.total_uncompressed_size
+        for group in (metadata.row_group(index) for index in range(metadata.num_row_groups))
+        for chunk in (group.column(column) for column in range(group.num_columns))
+        if images or chunk.path_in_schema.split(".")[0] != "images"
+    )
 
 
 def check_host_memory(view: StageView) -> list[Finding]:
@@ -137,10 +145,11 @@ def check_host_memory(view: StageView) -> list[Finding]:
             )
         ]
     ranks = view.resources.gpus_per_node if view.on_gpu else view.resources.cpus_per_node
-    per_rank = HELD_PER_FILE_BYTE * size
+    per_rank = PEAK_PER_FILE_BYTE * size
     node = ranks * per_rank
     text = (
-        f"{ranks} ranks x {gib(per_rank)} (2.13x the set's {gib(size)} uncompressed) = {gib(node)} per node"
+        f"{ranks} ranks x {gib(per_rank)} while loading ({PEAK_PER_FILE_BYTE}x the set's {gib(size)} "
+        f"uncompressed without images, which are read from files) = {gib(node)} per node"
     )
     limit = view.resources.host_memory_gb
     if limit is None:
@@ -150,7 +159,8 @@ def check_host_memory(view: StageView) -> list[Finding]:
             error(
                 HOST,
                 f"{text}, more than 80% of host_memory_gb {limit:g}",
-                "use nodes with more memory, or shrink the set's images (they are held in memory by every rank)",
+                "use nodes with more memory or fewer ranks per node, or shorten the set's conversations "
+                "(every rank holds them all)",
             )
         ]
     return [ok(HOST, f"{text} <= 80% of host_memory_gb {limit:g}")]

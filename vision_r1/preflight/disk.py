@@ -5,7 +5,8 @@ parameter, ~93 GiB for a 7B; `hf_model` in save_contents adds a bf16 copy); the 
 model is bf16. verl keeps every checkpoint unless `max_(actor_)ckpt_to_keep` is set; with 1 it keeps
 the previous one until the new one is written (checkpoint_manager.register_checkpoint), with k > 1 it
 first trims to k - 1 (ensure_checkpoint_capacity). A finished stage leaves its last checkpoints and
-its model behind while the next stages run.
+its model behind while the next stages run. An SFT stage also keeps its set's images as files
+(stages/sft.py), about the size of the set's image bytes.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vision_r1.preflight.batches import sft_steps
+from vision_r1.preflight.datasets import in_memory_bytes
 from vision_r1.preflight.findings import Finding, error, ok, skipped
-from vision_r1.preflight.settings import GrpoSettings, TrainerSettings
+from vision_r1.preflight.settings import GrpoSettings, SftSettings, TrainerSettings
 from vision_r1.preflight.shapes import ModelShape
 from vision_r1.preflight.view import StageView, gib
 
@@ -75,14 +77,24 @@ def check_disk(view: StageView) -> tuple[list[Finding], StageDisk | None]:
         ], None
     at_once = _on_disk_at_once(written, kept)
     remaining = at_once if kept is None else min(at_once, kept)
-    disk = StageDisk(peak=at_once * size + merged, left=remaining * size + merged)
+    images = _image_copy_bytes(settings)
+    disk = StageDisk(peak=at_once * size + merged + images, left=remaining * size + merged + images)
+    copy = f" + the set's images as files {gib(images)}" if images else ""
     return [
         ok(
             CHECK,
-            f"{gib(size)} per checkpoint, at most {at_once} at once, + merged model {gib(merged)} "
+            f"{gib(size)} per checkpoint, at most {at_once} at once, + merged model {gib(merged)}{copy} "
             f"= {gib(disk.peak)}",
         )
     ], disk
+
+
+def _image_copy_bytes(settings: TrainerSettings) -> int:
+    """The image bytes an SFT stage writes out as files (0 when its set does not exist yet)."""
+    if not isinstance(settings, SftSettings):
+        return 0
+    with_images = in_memory_bytes(settings.train_files, images=True)
+    return 0 if with_images is None else with_images - (in_memory_bytes(settings.train_files) or 0)
 
 
 def _on_disk_at_once(written: int | None, kept: int | None) -> int:

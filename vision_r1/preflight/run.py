@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from stages.base import StagePlan
@@ -21,13 +22,18 @@ from vision_r1.recipe.schema import Recipe, StageBase
 from vision_r1.verl_config import PPO_CONFIG, compose
 
 
-def verl_settings(plan: StagePlan) -> GrpoSettings | SftSettings | None:
-    """The numbers of the verl config the stage will launch with (None for stages without verl)."""
+def verl_settings(plan: StagePlan, stage: StageBase) -> GrpoSettings | SftSettings | None:
+    """The numbers of the verl config the stage will launch with (None for stages without verl).
+
+    An SFT launch reads a copy of the recipe's set that the stage writes when it starts (its images
+    as files, stages/sft.py); the copy has the same rows, so the checks read the recipe's file."""
     name = plan.config.get("verl_config")
     if name is None:
         return None
     config = compose(name, plan.config["overrides"])
-    return grpo_settings(config) if name == PPO_CONFIG else sft_settings(config)
+    if name == PPO_CONFIG:
+        return grpo_settings(config)
+    return replace(sft_settings(config), train_files=str(stage.dataset))
 
 
 def run_preflight(
@@ -47,7 +53,7 @@ def run_preflight(
             resources=recipe.resources_for(stage),
             stage_dir=run_dir / stage.name,
             shape=resolve_shape(getattr(stage, "model", None), made_by),
-            settings=verl_settings(plans[stage.name]),
+            settings=verl_settings(plans[stage.name], stage),
             environment=environment,
         )
         report, disk = _check_stage(view, made_by)
