@@ -52,9 +52,9 @@ def images_to_files(
     source, target, image_dir = Path(source), Path(target), Path(image_dir)
     record = _source_record(source)
     done = _done_path(target)
-    if target.is_file() and done.is_file() and json.loads(done.read_text()).get("source") == record:
-        counts = json.loads(done.read_text())["counts"]
-        return ImagesOnDisk(**counts)
+    previous = json.loads(done.read_text()) if done.is_file() else {}
+    if target.is_file() and previous.get("source") == record:
+        return ImagesOnDisk(**previous["counts"])
     done.unlink(missing_ok=True)
     file = pq.ParquetFile(source)
     if IMAGES not in file.schema_arrow.names:
@@ -84,7 +84,8 @@ def images_to_files(
 
 def _image_path(image: dict[str, Any] | None, image_dir: Path, where: str) -> tuple[str, bool]:
     """The file holding this image record, and whether it had to be written now."""
-    data = (image or {}).get("bytes")
+    image = image or {}
+    data = image.get("bytes")
     if data:
         digest = hashlib.sha256(data).hexdigest()
         suffix = next((suffix for magic, suffix in SUFFIXES if data.startswith(magic)), ".img")
@@ -96,7 +97,7 @@ def _image_path(image: dict[str, Any] | None, image_dir: Path, where: str) -> tu
         partial.write_bytes(data)
         os.replace(partial, path)
         return str(path), True
-    named = (image or {}).get("image") or (image or {}).get("path")
+    named = image.get("image") or image.get("path")
     if isinstance(named, str) and named:
         return named, False
     raise SftImageError(f"{where}: an image record needs 'bytes' or a file path ('image' or 'path')")
