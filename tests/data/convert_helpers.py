@@ -1,0 +1,29 @@
+"""What the `vision-r1 data convert` tests share: run the command, draw an image, read its rejects."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PIL import Image
+from typer.testing import CliRunner
+
+from vision_r1.cli import app
+
+runner = CliRunner()
+
+
+def save_png(path: Path, size: tuple[int, int] = (64, 48), color: str = "red") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, color).save(path)
+    return path
+
+
+def convert(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["data", "convert", *args])
+    return result.exit_code, result.output
+
+
+def rejected(out: Path) -> list[dict]:
+    path = out.with_name(out.name + ".rejected.jsonl")
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
