@@ -1,4 +1,14 @@
-"""Shared fixtures: the tiny model is built once per test session and reused by every test."""
+"""Shared fixtures (the tiny model is built once per test worker and reused by every test) and the
+schedule of the two test workers.
+
+The suite runs on two pytest-xdist workers (`-n 2 --dist loadgroup`, setup.cfg): most of its time is
+spent in end-to-end runs whose processes start one after another (verl's Ray workers each import
+verl, ~5 s), which keeps about one of two cores busy, so two runs side by side finish in ~0.7 of the
+time they take in turn. A test module is never split between the workers (its module fixtures, such
+as a whole recipe run, must run once). The longest modules are dealt to two lanes of about equal
+length that start first, one per worker; every other module follows on whichever worker is free, the
+end-to-end ones first. `-n 0` runs everything in one process, in this order.
+"""
 
 from __future__ import annotations
 
@@ -20,3 +30,39 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from vision_r1.tiny_model import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model") / "model", seed=0)
+
+
+# Seconds each module took on its own (2 cores, `--durations`, 2026-12-03), dealt into two lanes of
+# ~960 s each: one lane per worker, so that the longest runs never queue behind each other.
+LANES = {
+    "tests/e2e/test_tiny_learn_e2e.py": "lane_1",  # 508 s
+    "tests/e2e/test_ptst_vllm_e2e.py": "lane_1",  # 353 s
+    "tests/cold_start/test_cold_start_vllm_server.py": "lane_1",  # 101 s
+    "tests/e2e/test_task_twins_e2e.py": "lane_2",  # 364 s
+    "tests/e2e/test_tiny_recipe_e2e.py": "lane_2",  # 355 s
+    "tests/multinode/test_two_node_cluster.py": "lane_2",  # 239 s
+}
+
+
+def _module_of(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
+
+
+def _start_rank(item: pytest.Item) -> int:
+    """Lanes first, then end-to-end modules, then other slow ones, then the rest."""
+    if _module_of(item) in LANES:
+        return 0
+    if item.get_closest_marker("e2e"):
+        return 1
+    return 2 if item.get_closest_marker("slow") else 3
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group every test by its lane or module (the unit a worker takes) and order the units."""
+    rank_of_module: dict[str, int] = {}
+    for item in items:
+        module = _module_of(item)
+        rank_of_module[module] = min(rank_of_module.get(module, 3), _start_rank(item))
+        item.add_marker(pytest.mark.xdist_group(LANES.get(module, module)))
+    items.sort(key=lambda item: rank_of_module[_module_of(item)])  # stable: modules stay whole
