@@ -1,7 +1,7 @@
 """Shared fixtures (the tiny model is built once per test worker and reused by every test) and the
 schedule of the two test workers.
 
-The suite runs on two pytest-xdist workers (`-n 2 --dist loadgroup`, setup.cfg): most of its time is
+The suite runs on two pytest-xdist workers (`-n 2`, setup.cfg): most of its time is
 spent in end-to-end runs whose processes start one after another (verl's Ray workers each import
 verl, ~5 s), which keeps about one of two cores busy, so two runs side by side finish in ~0.7 of the
 time they take in turn. A test module is never split between the workers (its module fixtures, such
@@ -44,25 +44,35 @@ LANES = {
 }
 
 
-def _module_of(item: pytest.Item) -> str:
-    return item.nodeid.split("::", 1)[0]
+def module_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
 
 
 def _start_rank(item: pytest.Item) -> int:
     """Lanes first, then end-to-end modules, then other slow ones, then the rest."""
-    if _module_of(item) in LANES:
+    if module_of(item.nodeid) in LANES:
         return 0
     if item.get_closest_marker("e2e"):
         return 1
     return 2 if item.get_closest_marker("slow") else 3
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Group every test by its lane or module (the unit a worker takes) and order the units."""
+    """Order the modules: the unit a worker takes next is the first one left (`--no-loadscope-reorder`)."""
     rank_of_module: dict[str, int] = {}
     for item in items:
-        module = _module_of(item)
+        module = module_of(item.nodeid)
         rank_of_module[module] = min(rank_of_module.get(module, 3), _start_rank(item))
-        item.add_marker(pytest.mark.xdist_group(LANES.get(module, module)))
-    items.sort(key=lambda item: rank_of_module[_module_of(item)])  # stable: modules stay whole
+    items.sort(key=lambda item: rank_of_module[module_of(item.nodeid)])  # stable: modules stay whole
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """xdist's module-by-module scheduling, with each lane as one unit."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class LaneScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = module_of(nodeid)
+            return LANES.get(module, module)
+
+    return LaneScheduling(config, log)
