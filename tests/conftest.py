@@ -5,9 +5,9 @@ The suite runs on two pytest-xdist workers (`-n 2`, setup.cfg): most of its time
 spent in end-to-end runs whose processes start one after another (verl's Ray workers each import
 verl, ~5 s), which keeps about one of two cores busy, so two runs side by side finish in ~0.7 of the
 time they take in turn. A test module is never split between the workers (its module fixtures, such
-as a whole recipe run, must run once). The longest modules are dealt to two lanes of about equal
-length that start first, one per worker; every other module follows on whichever worker is free, the
-end-to-end ones first. `-n 0` runs everything in one process, in this order.
+as a whole recipe run, must run once). The longest modules are dealt to two lanes that start first,
+one per worker; every other module follows on whichever worker is free, the end-to-end ones first.
+`-n 0` runs everything in one process, in this order.
 """
 
 from __future__ import annotations
@@ -22,6 +22,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Each of N xdist workers gets its share of the cores for torch's OpenMP threads (inherited by every
+# process a test starts). With 2 threads per process on 2 cores, two workers' trainings spin-wait on
+# each other: a third of the throughput of 1 each (benchmarks/omp_oversubscription.py).
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _WORKERS > 1:
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // _WORKERS)))
 
 
 @pytest.fixture(scope="session")
@@ -32,12 +38,12 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model") / "model", seed=0)
 
 
-# Seconds each module took on its own (2 cores, `--durations`, 2026-12-03), dealt into two lanes of
-# ~960 s each: one lane per worker, so that the longest runs never queue behind each other.
+# Seconds each module took on its own (2 cores, `--durations`, 2026-12-03), dealt into two lanes:
+# one lane per worker, so that the longest runs never queue behind each other; the other worker's
+# lane is shorter by about what the remaining modules take (~800 s side by side).
 LANES = {
     "tests/e2e/test_tiny_learn_e2e.py": "lane_1",  # 508 s
     "tests/e2e/test_ptst_vllm_e2e.py": "lane_1",  # 353 s
-    "tests/cold_start/test_cold_start_vllm_server.py": "lane_1",  # 101 s
     "tests/e2e/test_task_twins_e2e.py": "lane_2",  # 364 s
     "tests/e2e/test_tiny_recipe_e2e.py": "lane_2",  # 355 s
     "tests/multinode/test_two_node_cluster.py": "lane_2",  # 239 s
