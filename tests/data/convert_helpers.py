@@ -1,4 +1,5 @@
-"""What the `vision-r1 data convert` tests share: run the command, draw an image, read its rejects."""
+"""What the `vision-r1 data convert` tests share: run the command, draw an image, write VLM-R1 rows,
+read its rejects."""
 
 from __future__ import annotations
 
@@ -27,3 +28,14 @@ def convert(*args: str) -> tuple[int, str]:
 def rejected(out: Path) -> list[dict]:
     path = out.with_name(out.name + ".rejected.jsonl")
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def vlm_r1_row(row_id: object, image: object, question: str, answer: str, **fields: object) -> dict:
+    """One VLM-R1 JSONL record: a human turn and a gpt turn in ShareGPT's from/value form."""
+    turns = [{"from": "human", "value": question}, {"from": "gpt", "value": answer}]
+    return {"id": row_id, "image": image, **fields, "conversations": turns}
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("\n".join(json.dumps(row) for row in rows))
+    return path

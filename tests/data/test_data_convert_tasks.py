@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from convert_helpers import convert, rejected, save_png
+from convert_helpers import convert, rejected, save_png, vlm_r1_row, write_jsonl
 from PIL import Image
 
 from vision_r1.data import iter_rows
@@ -18,61 +18,16 @@ from vision_r1.data.convert.coco import COCO_OVD_BASE, COCO_OVD_NOVEL
 def test_vlm_r1_files_folders_and_reward_methods(tmp_path: Path) -> None:
     save_png(tmp_path / "f1" / "a.png", (640, 480))
     save_png(tmp_path / "f2" / "b.png", (100, 100))
-    file1 = tmp_path / "rec.jsonl"
-    file1.write_text(
-        "\n".join(
-            json.dumps(r)
-            for r in [
-                {
-                    "id": 1,
-                    "image": "a.png",
-                    "conversations": [
-                        {"from": "human", "value": "<image>Please provide the bounding box of: the dog"},
-                        {"from": "gpt", "value": '<answer>{"bbox_2d": [64, 48, 320, 240]}</answer>'},
-                    ],
-                },
-                {
-                    "id": 2,
-                    "image": "a.png",
-                    "conversations": [
-                        {"from": "human", "value": "<image>box?"},
-                        {"from": "gpt", "value": "[1, 2, 900, 3]"},
-                    ],
-                },
-            ]
-        )
-    )
-    file2 = tmp_path / "qa.jsonl"
-    file2.write_text(
-        "\n".join(
-            json.dumps(r)
-            for r in [
-                {
-                    "id": 3,
-                    "image": ["b.png"],
-                    "conversations": [
-                        {"from": "human", "value": "<image>How many?"},
-                        {"from": "gpt", "value": "3"},
-                    ],
-                },
-                {
-                    "id": 4,
-                    "image": "b.png",
-                    "accu_reward_method": "mcq",
-                    "conversations": [
-                        {"from": "human", "value": "<image>Pick A or B"},
-                        {"from": "gpt", "value": "<answer>B</answer>"},
-                    ],
-                },
-                {
-                    "id": 5,
-                    "image": "b.png",
-                    "accu_reward_method": "llm",
-                    "conversations": [{"from": "human", "value": "x"}, {"from": "gpt", "value": "y"}],
-                },
-            ]
-        )
-    )
+    file1 = write_jsonl(tmp_path / "rec.jsonl", [
+        vlm_r1_row(1, "a.png", "<image>Please provide the bounding box of: the dog",
+                   '<answer>{"bbox_2d": [64, 48, 320, 240]}</answer>'),
+        vlm_r1_row(2, "a.png", "<image>box?", "[1, 2, 900, 3]"),
+    ])  # fmt: skip
+    file2 = write_jsonl(tmp_path / "qa.jsonl", [
+        vlm_r1_row(3, ["b.png"], "<image>How many?", "3"),
+        vlm_r1_row(4, "b.png", "<image>Pick A or B", "<answer>B</answer>", accu_reward_method="mcq"),
+        vlm_r1_row(5, "b.png", "x", "y", accu_reward_method="llm"),
+    ])  # fmt: skip
     out = tmp_path / "rl.parquet"
     code, output = convert(
         f"{file1}:{file2}", str(out), "--from", "vlm-r1", "--image-root", f"{tmp_path / 'f1'}:{tmp_path / 'f2'}",
@@ -147,7 +102,7 @@ def test_refcoco_records_xywh_one_row_per_expression(tmp_path: Path) -> None:
         {"file_name": "img1.jpg", "expression": "the sky", "bbox": [90, 70, 30, 30], "ref_id": 8},
         {"file_name": "img1.jpg", "bbox": [1, 1, 2, 2]},
     ]
-    (tmp_path / "refs.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    write_jsonl(tmp_path / "refs.jsonl", records)
     out = tmp_path / "rec.parquet"
     code, output = convert(
         str(tmp_path / "refs.jsonl"), str(out), "--from", "refcoco", "--image-root", str(tmp_path / "coco"),
@@ -240,13 +195,14 @@ def test_vlm_r1_ovd_keeps_labels_and_method_kinds_and_truths_stay_in_pixels(tmp_
     save_png(tmp_path / "img" / "a.png", (640, 480))
     solution = '```json\n[{"bbox_2d": [64, 48, 320, 240], "label": "cat"}, {"bbox_2d": [400, 300, 600, 460], "label": "dog"}]\n```'
     rows = [
-        {"id": m, "image": "a.png", "accu_reward_method": m,
-         "conversations": [{"from": "human", "value": "<image>Find cats and dogs."},
-                           {"from": "gpt", "value": f"<answer>{solution}</answer>"}]}
+        vlm_r1_row(
+            m, "a.png", "<image>Find cats and dogs.", f"<answer>{solution}</answer>", accu_reward_method=m
+        )
         for m in ("od_ap", "od_ap50", "odLength")
-    ] + [{"id": "none", "image": "a.png", "accu_reward_method": "od_ap",
-          "conversations": [{"from": "human", "value": "<image>Find birds."}, {"from": "gpt", "value": "<answer>None</answer>"}]}]  # fmt: skip
-    (tmp_path / "ovd.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    ] + [
+        vlm_r1_row("none", "a.png", "<image>Find birds.", "<answer>None</answer>", accu_reward_method="od_ap")
+    ]
+    write_jsonl(tmp_path / "ovd.jsonl", rows)
     out = tmp_path / "ovd.parquet"
     code, output = convert(
         str(tmp_path / "ovd.jsonl"), str(out), "--from", "vlm-r1", "--image-root", str(tmp_path / "img"),
