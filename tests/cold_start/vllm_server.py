@@ -22,8 +22,9 @@ START_TIMEOUT_S = 420  # ~75 s on an idle 2-core machine; several minutes under 
 
 
 class VllmServer:
-    def __init__(self, model_dir: Path, port: int, log_path: Path) -> None:
+    def __init__(self, model_dir: Path, port: int, log_path: Path, serve_args: tuple[str, ...] = ()) -> None:
         self.model_dir, self.port, self.log_path = model_dir, port, log_path
+        self.serve_args = serve_args
         self.url = f"http://127.0.0.1:{port}/v1"
         self.process: subprocess.Popen[bytes] | None = None
         self.marker = ""
@@ -35,7 +36,7 @@ class VllmServer:
         command = [
             sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", str(self.model_dir),
             "--served-model-name", "tiny", "--port", str(self.port), "--max-model-len", "2048",
-            "--enforce-eager",
+            "--enforce-eager", *self.serve_args,
         ]  # fmt: skip
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
