@@ -1,5 +1,5 @@
-"""What the `vision-r1 data convert` tests share: run the command, draw an image, write VLM-R1 rows,
-read its rejects."""
+"""What the `vision-r1 data convert` tests share: run the command (and read what it wrote), draw an
+image, write VLM-R1 rows, read its rejects."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from vision_r1.cli import app
+from vision_r1.data import iter_rows
 
 runner = CliRunner()
 
@@ -23,6 +24,13 @@ def save_png(path: Path, size: tuple[int, int] = (64, 48), color: str = "red") -
 def convert(*args: str) -> tuple[int, str]:
     result = runner.invoke(app, ["data", "convert", *args])
     return result.exit_code, result.output
+
+
+def converted_rows(source: str, out: Path, *options: str) -> list[dict]:
+    """Convert `source` into `out`, which must succeed, and return the rows written."""
+    code, output = convert(source, str(out), *options)
+    assert code == 0, output
+    return list(iter_rows(out))
 
 
 def rejected(out: Path) -> list[dict]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import datasets
 import pytest
-from convert_helpers import convert, rejected, save_png
+from convert_helpers import convert, converted_rows, rejected, save_png
 
 from vision_r1.data import iter_rows
 from vision_r1.data.convert.json_stream import JsonFileError, iter_json_records
@@ -169,11 +169,7 @@ def test_sharegpt_both_schemas_to_sft(tmp_path: Path) -> None:
     source = tmp_path / "cold.json"
     source.write_text(json.dumps(records))
     out = tmp_path / "sft.parquet"
-    code, output = convert(
-        str(source), str(out), "--from", "sharegpt", "--image-root", str(tmp_path / "root")
-    )
-    assert code == 0, output
-    rows = list(iter_rows(out))
+    rows = converted_rows(str(source), out, "--from", "sharegpt", "--image-root", str(tmp_path / "root"))
     assert len(rows) == 3
     assert rows[0]["messages"][0] == {"role": "user", "content": "<image>\nWhat colour?"}
     assert rows[1]["messages"][0]["content"] == "<image><image>Compare the images."

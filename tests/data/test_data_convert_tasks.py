@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from convert_helpers import convert, rejected, save_png, vlm_r1_row, write_jsonl
+from convert_helpers import convert, converted_rows, rejected, save_png, vlm_r1_row, write_jsonl
 from PIL import Image
 
 from vision_r1.data import iter_rows
@@ -29,12 +29,10 @@ def test_vlm_r1_files_folders_and_reward_methods(tmp_path: Path) -> None:
         vlm_r1_row(5, "b.png", "x", "y", accu_reward_method="llm"),
     ])  # fmt: skip
     out = tmp_path / "rl.parquet"
-    code, output = convert(
-        f"{file1}:{file2}", str(out), "--from", "vlm-r1", "--image-root", f"{tmp_path / 'f1'}:{tmp_path / 'f2'}",
+    rows = {r["extra_info"]["id"]: r for r in converted_rows(
+        f"{file1}:{file2}", out, "--from", "vlm-r1", "--image-root", f"{tmp_path / 'f1'}:{tmp_path / 'f2'}",
         "--reward-method", "iou:default", "--max-pixels", str(320 * 252),
-    )  # fmt: skip
-    assert code == 0, output
-    rows = {r["extra_info"]["id"]: r for r in iter_rows(out)}
+    )}  # fmt: skip
     assert set(rows) == {"1", "3", "4"}
     rec = rows["1"]["extra_info"]
     assert rec["reward"] == "iou" and rec["coordinate_space"] == "model_input"
@@ -72,11 +70,9 @@ def test_visual_rft_classification_and_detection(tmp_path: Path) -> None:
     ]
     (tmp_path / "rft.json").write_text(json.dumps(records))
     out = tmp_path / "rl.parquet"
-    code, output = convert(
-        str(tmp_path / "rft.json"), str(out), "--from", "visual-rft", "--coordinate-space", "pixel"
+    rows = converted_rows(
+        str(tmp_path / "rft.json"), out, "--from", "visual-rft", "--coordinate-space", "pixel"
     )
-    assert code == 0, output
-    rows = list(iter_rows(out))
     assert (rows[0]["extra_info"]["reward"], rows[0]["reward_model"]["ground_truth"]) == (
         "classification",
         "daisy",
@@ -104,12 +100,10 @@ def test_refcoco_records_xywh_one_row_per_expression(tmp_path: Path) -> None:
     ]
     write_jsonl(tmp_path / "refs.jsonl", records)
     out = tmp_path / "rec.parquet"
-    code, output = convert(
-        str(tmp_path / "refs.jsonl"), str(out), "--from", "refcoco", "--image-root", str(tmp_path / "coco"),
+    rows = converted_rows(
+        str(tmp_path / "refs.jsonl"), out, "--from", "refcoco", "--image-root", str(tmp_path / "coco"),
         "--box-format", "xywh", "--coordinate-space", "norm1000", "--reward", "giou",
     )  # fmt: skip
-    assert code == 0, output
-    rows = list(iter_rows(out))
     assert [r["extra_info"]["id"] for r in rows] == ["7-0", "7-1"]
     assert json.loads(rows[0]["reward_model"]["ground_truth"]) == [10, 20, 40, 60]
     assert rows[0]["extra_info"]["question"].startswith("Locate the left cat in the image.")
@@ -141,12 +135,10 @@ def test_coco_category_rows_with_ovd_split_and_negatives(tmp_path: Path) -> None
     }
     (tmp_path / "instances.json").write_text(json.dumps(annotations))
     out = tmp_path / "base.parquet"
-    code, output = convert(
-        str(tmp_path / "instances.json"), str(out), "--from", "coco", "--image-root", str(tmp_path / "images"),
+    rows = converted_rows(
+        str(tmp_path / "instances.json"), out, "--from", "coco", "--image-root", str(tmp_path / "images"),
         "--categories", "base", "--negatives", "1", "--coordinate-space", "pixel",
     )  # fmt: skip
-    assert code == 0, output
-    rows = list(iter_rows(out))
     by_category = {r["extra_info"]["id"]: json.loads(r["reward_model"]["ground_truth"]) for r in rows}
     assert by_category == {"coco-1-person": [[10, 10, 30, 40], [50, 10, 70, 40]], "coco-1-car": []}
     assert "Detect every person" in rows[0]["extra_info"]["question"]
@@ -204,12 +196,10 @@ def test_vlm_r1_ovd_keeps_labels_and_method_kinds_and_truths_stay_in_pixels(tmp_
     ]
     write_jsonl(tmp_path / "ovd.jsonl", rows)
     out = tmp_path / "ovd.parquet"
-    code, output = convert(
-        str(tmp_path / "ovd.jsonl"), str(out), "--from", "vlm-r1", "--image-root", str(tmp_path / "img"),
+    converted = {r["extra_info"]["id"]: r for r in converted_rows(
+        str(tmp_path / "ovd.jsonl"), out, "--from", "vlm-r1", "--image-root", str(tmp_path / "img"),
         "--max-pixels", str(320 * 252),
-    )  # fmt: skip
-    assert code == 0, output
-    converted = {r["extra_info"]["id"]: r for r in iter_rows(out)}
+    )}  # fmt: skip
     assert {k: r["extra_info"]["reward"] for k, r in converted.items()} == {
         "od_ap": "map", "od_ap50": "map50", "odLength": "map_length", "none": "map",
     }  # fmt: skip
@@ -242,12 +232,10 @@ def test_image_folder_few_shot_sets_nest_and_name_the_class(tmp_path: Path) -> N
     sets = {}
     for shots in (2, 4):
         out = tmp_path / f"{shots}shot.parquet"
-        code, output = convert(
-            str(tmp_path / "flowers"), str(out), "--from", "image-folder", "--shots", str(shots),
+        sets[shots] = {r["extra_info"]["id"]: r for r in converted_rows(
+            str(tmp_path / "flowers"), out, "--from", "image-folder", "--shots", str(shots),
             "--seed", "5", "--data-source", "flowers102",
-        )  # fmt: skip
-        assert code == 0, output
-        sets[shots] = {r["extra_info"]["id"]: r for r in iter_rows(out)}
+        )}  # fmt: skip
     assert set(sets[2]) < set(sets[4])  # the 4-shot set holds the 2-shot set
     assert sum(key.startswith("pink_primrose/") for key in sets[2]) == 2
     row = sets[2][next(k for k in sets[2] if k.startswith("pink_primrose/"))]
@@ -270,11 +258,7 @@ def test_visual_rft_lisa_grounding_boxes(tmp_path: Path) -> None:
     ]  # fmt: skip
     (tmp_path / "lisa.json").write_text(json.dumps(records))
     out = tmp_path / "lisa.parquet"
-    code, output = convert(
-        str(tmp_path / "lisa.json"), str(out), "--from", "visual-rft", "--task", "grounding"
-    )
-    assert code == 0, output
-    (row,) = iter_rows(out)
+    (row,) = converted_rows(str(tmp_path / "lisa.json"), out, "--from", "visual-rft", "--task", "grounding")
     assert (row["data_source"], row["extra_info"]["reward"]) == ("lisa", "giou")
     assert json.loads(row["reward_model"]["ground_truth"]) == [20, 20, 100, 60]  # 0-1000 -> pixels
     assert rejected(out)[0]["field"] == "answer"
