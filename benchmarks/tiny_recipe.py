@@ -6,15 +6,20 @@ Issue #15 targets under 3 minutes on 2 CPU cores for the whole chain (tiny model
 cold start, SFT, three PTST GRPO stages through verl on one shared Ray cluster, eval). The run goes
 to a fresh directory so nothing is skipped; per-stage times come from the run's own `state.json`,
 read the way `vision-r1 report` reads it; "before stages" is planning (every verl config composed
-and validated) plus start-up. The machine's load average before and after is printed with the
-result, since on a shared machine it moves the figure more than anything in the code does. The
-number of lines the run printed (the terminal output a user sees) is reported too.
+and validated) plus start-up. Each GRPO stage is split into verl's own training steps (the sum
+of its `timing_s/step`, checkpoints included; verl's SFT trainer logs no step time), the merge into
+an HF model (from the merge command's line in the stage log), and the rest: verl's start-up (its
+driver and Ray actors, each a process importing verl) and exit. The machine's load average before
+and after is printed with the result, since on a shared machine it moves the figure more than
+anything in the code does. The number of lines the run printed (the terminal output a user sees)
+is reported too.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,14 +28,33 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from vision_r1.report.run_data import load_run
+from vision_r1.report.run_data import StageData, load_run
 
 RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "tiny.yaml"
 TARGET_S = 180
+COMMAND_HEADER = re.compile(r"^=== (\S+) \$ (.*)$")  # how the runner logs each command it starts
 
 
 def load_average() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def verl_split(run_dir: Path, stage: StageData) -> str:
+    """How a GRPO stage's time divides: training steps, start-up and exit, merge ("" for other stages)."""
+    steps = sum(value for _, value in stage.metrics.get("timing_s/step", []))
+    log = run_dir / stage.name / "log.txt"
+    if not steps or stage.started_at is None or stage.finished_at is None or not log.is_file():
+        return ""
+    merge_start = None
+    for line in log.read_text(errors="replace").splitlines():
+        match = COMMAND_HEADER.match(line)
+        if match and "verl.model_merger" in match.group(2):
+            merge_start = datetime.fromisoformat(match.group(1))
+    if merge_start is None:
+        return ""
+    training = (merge_start - stage.started_at).total_seconds()
+    merge = (stage.finished_at - merge_start).total_seconds()
+    return f"  steps {steps:3.0f} s, start-up and exit {training - steps:3.0f} s, merge {merge:2.0f} s"
 
 
 def run_recipe(run_dir: Path, rollout: str) -> tuple[float, datetime, str]:
@@ -70,7 +94,9 @@ def main() -> None:
         first_start = min(stage.started_at for stage in stages if stage.started_at is not None)
         print(f"  {'before stages':<12} {'':<11} {(first_start - started_at).total_seconds():7.0f} s")
         for stage in stages:
-            print(f"  {stage.name:<12} {stage.kind:<11} {stage.duration_s:7.0f} s")
+            print(
+                f"  {stage.name:<12} {stage.kind:<11} {stage.duration_s:7.0f} s{verl_split(run_dir, stage)}"
+            )
         verdict = "within" if total < TARGET_S else "OVER"
         print(f"tiny recipe end to end: {total:.0f} s ({verdict} the {TARGET_S} s target)")
         print(f"terminal output: {len(printed.splitlines())} lines")
