@@ -48,10 +48,26 @@ def test_budget_comes_from_the_row_or_the_stage() -> None:
     assert tight["score"] == 0.0
 
 
-@pytest.mark.parametrize("budget", [-1, "many", 2.5j])
-def test_a_bad_budget_is_an_error_naming_the_option(budget: object) -> None:
-    with pytest.raises(ValueError, match="max_thinking_chars"):
-        brief("<think></think><answer>3</answer>", max_thinking_chars=budget)
+def test_a_minimum_asks_for_some_thinking() -> None:
+    window = {"min_thinking_chars": 1, "max_thinking_chars": 8}
+    assert brief("<think>\n</think><answer>3</answer>", **window)["score"] == 0.0  # closed at once
+    assert brief("<think>\n</think><answer>3</answer>")["score"] == 1.0  # no minimum by default
+    assert brief("<think>a</think><answer>3</answer>", **window)["score"] == 1.0
+    assert brief("<think>eight ch</think><answer>3</answer>", **window)["score"] == 1.0
+    assert brief("<think>nine char</think><answer>3</answer>", **window)["score"] == 0.0
+    assert brief("<think>a</think><answer>3", **window) == brief("<think>a</think><answer>3")  # no layout
+
+
+@pytest.mark.parametrize("option", ["max_thinking_chars", "min_thinking_chars"])
+@pytest.mark.parametrize("chars", [-1, "many", 2.5j])
+def test_a_bad_length_is_an_error_naming_the_option(option: str, chars: object) -> None:
+    with pytest.raises(ValueError, match=option):
+        brief("<think></think><answer>3</answer>", **{option: chars})
+
+
+def test_a_minimum_above_the_maximum_is_an_error_naming_both() -> None:
+    with pytest.raises(ValueError, match="min_thinking_chars=5 is above max_thinking_chars=4"):
+        brief("<think></think><answer>3</answer>", min_thinking_chars=5, max_thinking_chars=4)
 
 
 @pytest.mark.parametrize(
