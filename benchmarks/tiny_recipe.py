@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -28,11 +27,11 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from vision_r1.process import logged_commands
 from vision_r1.report.run_data import StageData, load_run
 
 RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "tiny.yaml"
 TARGET_S = 180
-COMMAND_HEADER = re.compile(r"^=== (\S+) \$ (.*)$")  # how the runner logs each command it starts
 
 
 def load_average() -> str:
@@ -45,13 +44,14 @@ def verl_split(run_dir: Path, stage: StageData) -> str:
     log = run_dir / stage.name / "log.txt"
     if not steps or stage.started_at is None or stage.finished_at is None or not log.is_file():
         return ""
-    merge_start = None
-    for line in log.read_text(errors="replace").splitlines():
-        match = COMMAND_HEADER.match(line)
-        if match and "verl.model_merger" in match.group(2):
-            merge_start = datetime.fromisoformat(match.group(1))
-    if merge_start is None:
+    merges = [
+        start
+        for start, command in logged_commands(log.read_text(errors="replace"))
+        if "verl.model_merger" in command
+    ]
+    if not merges:
         return ""
+    merge_start = merges[-1]
     training = (merge_start - stage.started_at).total_seconds()
     merge = (stage.finished_at - merge_start).total_seconds()
     return f"  steps {steps:3.0f} s, start-up and exit {training - steps:3.0f} s, merge {merge:2.0f} s"

@@ -31,8 +31,21 @@ from pathlib import Path
 from vision_r1.orphans import MARKER_ENV, stop_marked, watch_for_orphans
 
 LOG_TAIL_LINES = 40
+# A stage log shows `=== <ISO time> $ <command line>` before each command's output.
+COMMAND_MARK, COMMAND_SEPARATOR = "=== ", " $ "
 _GRACE_SECONDS = 20.0
 _PR_SET_PDEATHSIG = 1
+
+
+def logged_commands(log_text: str) -> list[tuple[datetime, str]]:
+    """(start time, command line) of every command a stage log records, in order."""
+    found = []
+    for line in log_text.splitlines():
+        stamp, separator, command = line.removeprefix(COMMAND_MARK).partition(COMMAND_SEPARATOR)
+        if line.startswith(COMMAND_MARK) and separator:
+            with contextlib.suppress(ValueError):  # a command's own output that looks alike
+                found.append((datetime.fromisoformat(stamp), command))
+    return found
 
 
 def _die_with_parent() -> None:
@@ -154,7 +167,7 @@ def run_logged(
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     with log_path.open("a", encoding="utf-8") as log, watch_for_orphans(marker):
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
-        log.write(f"\n=== {stamp} $ {' '.join(argv)}\n")
+        log.write(f"\n{COMMAND_MARK}{stamp}{COMMAND_SEPARATOR}{' '.join(argv)}\n")
         log.flush()
         process = subprocess.Popen(
             list(argv),

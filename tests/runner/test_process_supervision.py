@@ -13,7 +13,7 @@ import pytest
 from kill_helpers import sigkill_and_expect_no_survivors
 
 from vision_r1.orphans import marked_processes
-from vision_r1.process import CommandStalled, run_logged
+from vision_r1.process import CommandStalled, logged_commands, run_logged
 
 # Prints a progress bar with carriage returns only (no newline) for `seconds`, then a line, then
 # sleeps silently: what a working stage and then a hung one look like.
@@ -78,3 +78,16 @@ def test_processes_of_a_sigkilled_launcher_are_stopped(tmp_path: Path) -> None:
     finally:
         if launcher.poll() is None:
             os.killpg(launcher.pid, signal.SIGKILL)
+
+
+def test_the_log_names_each_command_with_its_start_time(tmp_path: Path) -> None:
+    log = tmp_path / "log.txt"
+    lookalike = "print('=== not a time $ python -m fake')"  # a command's output shaped like a header
+    run_logged([sys.executable, "-c", lookalike], log, echo=False)
+    run_logged([sys.executable, "-c", "print('second')"], log, echo=False)
+    commands = logged_commands(log.read_text())
+    assert [command for _, command in commands] == [
+        f"{sys.executable} -c {lookalike}",
+        f"{sys.executable} -c print('second')",
+    ]
+    assert commands[0][0] <= commands[1][0]
