@@ -26,10 +26,16 @@ from pathlib import Path
 
 MARKER_ENV = "VISION_R1_JOB"
 _GRACE_SECONDS = 5.0
+_SWEEP_SECONDS = 0.2
+_SIGKILL_SWEEPS = 25  # a process that survives 5 s of SIGKILL is stuck in the kernel; give up on it
 
 
 def marked_processes(marker: str) -> list[int]:
-    """PIDs of live processes whose environment carries `VISION_R1_JOB=marker` (never this one)."""
+    """PIDs of live processes whose environment carries `VISION_R1_JOB=marker` (never this one).
+
+    A process inside execve reads as unmarked for a moment: the kernel publishes its new
+    environment only late in the call, after the parent's `Popen` has returned. Callers that must
+    see a process they just started poll; `stop_marked` sweeps again for the same reason."""
     needle = f"{MARKER_ENV}={marker}".encode()
     found = []
     for entry in Path("/proc").iterdir():
@@ -44,19 +50,30 @@ def marked_processes(marker: str) -> list[int]:
 
 
 def stop_marked(marker: str, grace_s: float = _GRACE_SECONDS) -> int:
-    """SIGTERM every process carrying `marker`, SIGKILL what is left after `grace_s`; returns how many."""
+    """SIGTERM every process carrying `marker`, SIGKILL what is left after `grace_s`; returns how many.
+
+    The SIGKILL round repeats until a scan a moment later finds nothing, so that a process one of
+    them was starting (unmarked while inside execve) is not left behind."""
     pids = marked_processes(marker)
     if not pids:
         return 0
-    steps = ((signal.SIGTERM, grace_s), (signal.SIGKILL, 0.0)) if grace_s > 0 else ((signal.SIGKILL, 0.0),)
-    for sig, wait in steps:
-        for pid in marked_processes(marker):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, sig)
-        deadline = time.monotonic() + wait
+    if grace_s > 0:
+        _signal_marked(marker, signal.SIGTERM)
+        deadline = time.monotonic() + grace_s
         while time.monotonic() < deadline and marked_processes(marker):
-            time.sleep(0.2)
+            time.sleep(_SWEEP_SECONDS)
+    for _ in range(_SIGKILL_SWEEPS):
+        _signal_marked(marker, signal.SIGKILL)
+        time.sleep(_SWEEP_SECONDS)
+        if not marked_processes(marker):
+            break
     return len(pids)
+
+
+def _signal_marked(marker: str, sig: signal.Signals) -> None:
+    for pid in marked_processes(marker):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
 
 
 @contextlib.contextmanager

@@ -10,9 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from kill_helpers import sigkill_and_expect_no_survivors
+from kill_helpers import sigkill_and_expect_no_survivors, wait_until_marked
 
-from vision_r1.orphans import marked_processes
 from vision_r1.process import CommandStalled, logged_commands, run_logged
 
 # Prints a progress bar with carriage returns only (no newline) for `seconds`, then a line, then
@@ -73,7 +72,7 @@ def test_processes_of_a_sigkilled_launcher_are_stopped(tmp_path: Path) -> None:
             assert time.monotonic() < deadline and launcher.poll() is None, "stage never started"
             time.sleep(0.05)
         grandchild = int(pid_file.read_text())
-        assert grandchild in marked_processes(marker)
+        wait_until_marked(grandchild, marker)
         sigkill_and_expect_no_survivors(launcher, marker)
     finally:
         if launcher.poll() is None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from kill_helpers import wait_until_marked
 
 from vision_r1.orphans import MARKER_ENV, marked_processes, stop_marked
 from vision_r1.run_state import RunState
@@ -160,6 +161,7 @@ def test_clean_up_stops_only_processes_with_the_marker(tmp_path: Path) -> None:
         ["sleep", "60"], env={**os.environ, MARKER_ENV: marker}, start_new_session=True
     )
     try:
+        wait_until_marked(sleeper.pid, marker)
         assert stop_marked("some other run") == 0  # another run's (or a reused PID's) process is left alone
         assert sleeper.poll() is None
         assert marked_processes(marker) == [sleeper.pid]
