@@ -9,7 +9,9 @@ each node (SIGTERM to `ray start --block`), never by process name. On that clust
 - an SFT stage runs under torchrun with `--nnodes=2` and a c10d rendezvous on localhost, one node
   launcher per Ray node;
 - on a two-node cluster of its own, the second node is killed mid-stage: the stage fails with its
-  log tail and the surviving node's launcher is stopped.
+  log tail and the surviving node's launcher is stopped;
+- on another, the second node is killed mid-GRPO: the stage fails, keeps its checkpoint, and resumes
+  from it once a replacement node has joined.
 """
 
 from __future__ import annotations
@@ -133,27 +135,36 @@ def trainer_ranks(marker: str) -> list[int]:
     return found
 
 
+def grpo_recipe(tmp_path: Path, address: str, model: Path, steps: int) -> Path:
+    """Synthetic counting data, then a GRPO stage over both nodes that checkpoints every step."""
+    grpo = {
+        "name": "grpo", "kind": "grpo", "model": str(model), "dataset": "${stages.data.output.rl_train}",
+        "steps": steps, "save_freq": 1, "lr": 1.0e-3, "max_prompt_length": 256, "max_response_length": 16,
+        "rollout_n": 2, "rollout_batch_size": 2, "mini_batch_size": 2, "micro_batch_size_per_gpu": 1,
+    }  # fmt: skip
+    data = {"name": "data", "kind": "synth", "n": 8, "val_n": 2, "seed": 0, "tasks": ["counting"]}
+    return write_recipe(tmp_path, address, [data, grpo])
+
+
+def wait_for_step_1_checkpoint(runner: subprocess.Popen[bytes], stage_dir: Path, deadline: float) -> None:
+    checkpoint = stage_dir / "checkpoints" / "latest_checkpointed_iteration.txt"
+    while not (checkpoint.is_file() and last_metrics(stage_dir)[0] == 1):
+        assert runner.poll() is None, f"the run ended (code {runner.returncode}) before step 1"
+        assert time.monotonic() < deadline, "timed out waiting for the step-1 checkpoint"
+        time.sleep(0.5)
+
+
 @pytest.mark.timeout(3 * RUN_TIMEOUT)
 def test_grpo_puts_one_rank_on_each_node_and_resumes_after_the_driver_is_killed(
     two_nodes: TwoNodes, tiny_model_dir: Path, tmp_path: Path
 ) -> None:
-    grpo = {
-        "name": "grpo", "kind": "grpo", "model": str(tiny_model_dir), "dataset": "${stages.data.output.rl_train}",
-        "steps": 2, "save_freq": 1, "lr": 1.0e-3, "max_prompt_length": 256, "max_response_length": 16,
-        "rollout_n": 2, "rollout_batch_size": 2, "mini_batch_size": 2, "micro_batch_size_per_gpu": 1,
-    }  # fmt: skip
-    data = {"name": "data", "kind": "synth", "n": 8, "val_n": 2, "seed": 0, "tasks": ["counting"]}
-    recipe = write_recipe(tmp_path, two_nodes.address, [data, grpo])
+    recipe = grpo_recipe(tmp_path, two_nodes.address, tiny_model_dir, steps=2)
     stage_dir = tmp_path / "run" / "grpo"
     marker = str(stage_dir.resolve())
     runner = vision_r1_run(recipe, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + RUN_TIMEOUT
-    try:
-        checkpoint = stage_dir / "checkpoints" / "latest_checkpointed_iteration.txt"
-        while not (checkpoint.is_file() and last_metrics(stage_dir)[0] == 1):
-            assert runner.poll() is None, f"the run ended (code {runner.returncode}) before step 1"
-            assert time.monotonic() < deadline, "timed out waiting for the step-1 checkpoint"
-            time.sleep(0.5)
+    with stopped_at_exit(runner):
+        wait_for_step_1_checkpoint(runner, stage_dir, deadline)
         ranks = trainer_ranks(marker)
         assert len(ranks) == 2, ranks
         assert sorted(node_of(pid, two_nodes.nodes) for pid in ranks) == [0, 1]  # one rank per node
@@ -162,10 +173,6 @@ def test_grpo_puts_one_rank_on_each_node_and_resumes_after_the_driver_is_killed(
         while marked_processes(marker):  # its orphan watcher stops the launch on both nodes
             assert time.monotonic() < deadline, marked_processes(marker)
             time.sleep(0.5)
-    finally:
-        if runner.poll() is None:
-            os.killpg(runner.pid, signal.SIGKILL)
-            runner.wait()
     assert RunState.load(tmp_path / "run").stages["grpo"].status == "running"
 
     resumed = vision_r1_run(recipe, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -180,6 +187,39 @@ def test_grpo_puts_one_rank_on_each_node_and_resumes_after_the_driver_is_killed(
     )
     assert shards == ["model_world_size_2_rank_0.pt", "model_world_size_2_rank_1.pt"]
     assert (stage_dir / "model" / "model.safetensors").is_file()
+
+
+@contextlib.contextmanager
+def stopped_at_exit(run: subprocess.Popen[bytes]) -> Iterator[None]:
+    """Whatever the block asserts, the run (its whole session) does not outlive it."""
+    try:
+        yield
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+
+
+def kill_second_node(run: subprocess.Popen[bytes], nodes: TwoNodes) -> str:
+    """The second node dies while `run` is mid-stage: its Ray processes are SIGKILLed (a shut-down
+    would drain it first). Returns what the run printed once it ended."""
+    assert stop_marked(nodes.nodes[1].marker, grace_s=0.0) > 0
+    output, _ = run.communicate(timeout=RUN_TIMEOUT)
+    return output.decode()
+
+
+def assert_stage_failed_and_left_nothing(run: subprocess.Popen[bytes], shown: str, stage_dir: Path) -> None:
+    """Exit status 2, the failure and log tail shown, the stage marked failed with no model, and
+    (within a minute) no process carrying the stage's marker."""
+    stage = stage_dir.name
+    assert run.returncode == 2, shown[-4000:]
+    assert f"failed {stage} after" in shown and f"error: stage '{stage}' failed" in shown
+    assert RunState.load(stage_dir.parent).stages[stage].status == "failed"
+    assert not (stage_dir / "model").exists()
+    deadline = time.monotonic() + 60
+    while marked_processes(str(stage_dir.resolve())):
+        assert time.monotonic() < deadline, marked_processes(str(stage_dir.resolve()))
+        time.sleep(0.5)
 
 
 def sft_recipe(tmp_path: Path, address: str, model: Path, steps: int) -> Path:
@@ -223,28 +263,54 @@ def test_a_node_that_dies_mid_stage_fails_the_stage_and_stops_the_other_node(
         recipe = sft_recipe(tmp_path, nodes.address, tiny_model_dir, steps=2)
         stage_dir = tmp_path / "run" / "sft"
         run = vision_r1_run(recipe, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        try:
+        with stopped_at_exit(run):
             deadline = time.monotonic() + RUN_TIMEOUT
             log = stage_dir / "log.txt"
             while not (log.is_file() and "[node 0]" in log.read_text() and "[node 1]" in log.read_text()):
                 assert run.poll() is None, "the stage ended before both nodes' torchrun started"
                 assert time.monotonic() < deadline, "timed out waiting for both nodes' torchrun"
                 time.sleep(0.2)
-            # the second node dies: its Ray processes are SIGKILLed (a shut-down would drain it first)
-            assert stop_marked(nodes.nodes[1].marker, grace_s=0.0) > 0
-            output, _ = run.communicate(timeout=RUN_TIMEOUT)
-        finally:
-            if run.poll() is None:
-                os.killpg(run.pid, signal.SIGKILL)
-                run.wait()
-        shown = output.decode()
-        assert run.returncode == 2, shown[-4000:]
-        assert "failed sft after" in shown and f"full log: {log}" in shown
-        assert "error: stage 'sft' failed" in shown
+            shown = kill_second_node(run, nodes)
+        assert_stage_failed_and_left_nothing(run, shown, stage_dir)
+        assert f"full log: {log}" in shown
         assert "stopping the other nodes" in log.read_text()
-        assert RunState.load(tmp_path / "run").stages["sft"].status == "failed"
-        assert not (stage_dir / "model").exists()
-        deadline = time.monotonic() + 60
-        while marked_processes(str(stage_dir.resolve())):
-            assert time.monotonic() < deadline, marked_processes(str(stage_dir.resolve()))
-            time.sleep(0.5)
+
+
+@pytest.mark.timeout(3 * RUN_TIMEOUT)
+def test_a_node_that_dies_mid_grpo_fails_the_stage_and_a_replacement_node_resumes_it(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    """The README's "when a node dies mid-stage" for GRPO, on a cluster of its own: after the step-1
+    checkpoint the second node's Ray processes are killed; the stage fails with its log tail (Ray
+    declares the node dead and verl's driver fails on its lost rank), the checkpoint stays, and once a
+    replacement node has joined, the same command resumes the stage from step 1 and finishes it."""
+    with two_node_cluster(tmp_path / "cluster") as nodes:
+        recipe = grpo_recipe(tmp_path, nodes.address, tiny_model_dir, steps=2)
+        stage_dir = tmp_path / "run" / "grpo"
+        run = vision_r1_run(recipe, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        with stopped_at_exit(run):
+            wait_for_step_1_checkpoint(run, stage_dir, time.monotonic() + RUN_TIMEOUT)
+            shown = kill_second_node(run, nodes)
+        assert_stage_failed_and_left_nothing(run, shown, stage_dir)
+        assert (stage_dir / "checkpoints" / "global_step_1").is_dir()  # finished work stays
+
+        replacement_marker = f"two-node-replacement-{tmp_path}"
+        with ray_node(
+            NODE_CPUS,
+            {CPU_RANK_RESOURCE: 1},
+            tmp_path / "replacement.log",
+            replacement_marker,
+            join=nodes.address,
+        ):
+            deadline = time.monotonic() + 180
+            while live_nodes(nodes.address) < 2:
+                assert time.monotonic() < deadline, (tmp_path / "replacement.log").read_text()[-3000:]
+                time.sleep(2)
+            resumed = vision_r1_run(recipe, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            output, _ = resumed.communicate(timeout=RUN_TIMEOUT)
+        assert marked_processes(replacement_marker) == []
+    assert resumed.returncode == 0, output.decode()[-4000:]
+    state = RunState.load(tmp_path / "run")
+    assert state.stages["grpo"].status == "done" and state.stages["grpo"].attempts == 2
+    assert (stage_dir / "metrics" / "attempt-002.jsonl").read_text().count('"step"') == 1  # step 2 only
+    assert (stage_dir / "model" / "model.safetensors").is_file()
