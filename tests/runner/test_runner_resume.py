@@ -170,3 +170,31 @@ def test_clean_up_stops_only_processes_with_the_marker(tmp_path: Path) -> None:
     finally:
         if sleeper.poll() is None:
             sleeper.kill()
+
+
+# Starts `sleep 60` children in their own sessions as fast as it can, until it is killed.
+SPAWNER = """
+import subprocess
+while True:
+    subprocess.Popen(["sleep", "60"], start_new_session=True)
+"""
+
+
+def test_clean_up_stops_what_a_process_was_starting_as_it_was_killed(tmp_path: Path) -> None:
+    """A stage's process may be starting another at the moment it is SIGKILLed (a Ray raylet
+    spawning a worker): the child, outside the group and unmarked for a moment while in execve,
+    must not outlive the clean-up."""
+    marker = str(tmp_path / "stage")
+    spawner = subprocess.Popen(
+        [sys.executable, "-c", SPAWNER], env={**os.environ, MARKER_ENV: marker}, start_new_session=True
+    )
+    try:
+        wait_until_marked(spawner.pid, marker)
+        while len(marked_processes(marker)) < 5:  # it is spawning
+            assert spawner.poll() is None
+            time.sleep(0.05)
+        assert stop_marked(marker, grace_s=0.0) >= 5
+        assert spawner.wait(timeout=10) == -signal.SIGKILL
+        assert marked_processes(marker) == []
+    finally:
+        stop_marked(marker, grace_s=0.0)
