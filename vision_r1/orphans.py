@@ -50,30 +50,35 @@ def marked_processes(marker: str) -> list[int]:
 
 
 def stop_marked(marker: str, grace_s: float = _GRACE_SECONDS) -> int:
-    """SIGTERM every process carrying `marker`, SIGKILL what is left after `grace_s`; returns how many.
+    """SIGTERM every process carrying `marker`, SIGKILL what is left after `grace_s`; returns how many
+    processes it signalled.
 
     The SIGKILL round repeats until a scan a moment later finds nothing, so that a process one of
-    them was starting (unmarked while inside execve) is not left behind."""
-    pids = marked_processes(marker)
-    if not pids:
+    them was starting (unmarked while inside execve) is not left behind; such a process counts too,
+    so the figure is what was stopped, not what the first scan saw."""
+    stopped = set(marked_processes(marker))
+    if not stopped:
         return 0
     if grace_s > 0:
-        _signal_marked(marker, signal.SIGTERM)
+        stopped |= _signal_marked(marker, signal.SIGTERM)
         deadline = time.monotonic() + grace_s
         while time.monotonic() < deadline and marked_processes(marker):
             time.sleep(_SWEEP_SECONDS)
     for _ in range(_SIGKILL_SWEEPS):
-        _signal_marked(marker, signal.SIGKILL)
+        stopped |= _signal_marked(marker, signal.SIGKILL)
         time.sleep(_SWEEP_SECONDS)
         if not marked_processes(marker):
             break
-    return len(pids)
+    return len(stopped)
 
 
-def _signal_marked(marker: str, sig: signal.Signals) -> None:
+def _signal_marked(marker: str, sig: signal.Signals) -> set[int]:
+    signalled = set()
     for pid in marked_processes(marker):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
+            signalled.add(pid)
+    return signalled
 
 
 @contextlib.contextmanager

@@ -193,7 +193,7 @@ def test_clean_up_stops_what_a_process_was_starting_as_it_was_killed(tmp_path: P
         while len(marked_processes(marker)) < 5:  # it is spawning
             assert spawner.poll() is None
             time.sleep(0.05)
-        assert stop_marked(marker, grace_s=0.0) >= 5
+        assert stop_marked(marker, grace_s=0.0) >= 5  # those caught by a later sweep count too (CI saw 4)
         assert spawner.wait(timeout=10) == -signal.SIGKILL
         assert marked_processes(marker) == []
     finally:
