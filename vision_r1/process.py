@@ -9,7 +9,10 @@ process, when the runner itself is SIGKILLed; the kernel also SIGKILLs the direc
 
 A command that prints nothing for `stall_timeout_s` is presumed hung (the known failure of a
 broken weight sync is a silent wait, not a crash): it is stopped and reported with its log tail.
-Progress is counted in bytes, not lines, so `\\r` progress bars keep a command alive.
+Progress is counted in bytes, not lines, so `\\r` progress bars keep a command alive; but a line that
+only repeats the one before it, timestamps aside, is not progress: verl's agent loop prints its
+`pending: 0, running: 1, ...` status every minute while a request waits forever on an actor of a
+node that died (seen in CI), and that heartbeat must not keep a hung stage alive.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -105,19 +109,28 @@ def stop_process_group(process: subprocess.Popen[bytes], grace: float = _GRACE_S
     process.wait()
 
 
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?")
+
+
 class _StallWatchdog:
-    """Stops the child's group once it has printed nothing for `timeout_s` seconds."""
+    """Stops the child's group once it has printed nothing new for `timeout_s` seconds."""
 
     def __init__(self, process: subprocess.Popen[bytes], timeout_s: float | None) -> None:
         self.process = process
         self.timeout_s = timeout_s
         self.last_output = time.monotonic()
+        self.last_segment = ""
         self.fired = False
         if timeout_s is not None:
             threading.Thread(target=self._watch, daemon=True).start()
 
-    def touch(self) -> None:
-        self.last_output = time.monotonic()
+    def saw(self, text: str) -> None:
+        """Output arrived: progress unless every line or `\\r` segment of it repeats the last one."""
+        segments = [_TIMESTAMP.sub("", segment) for segment in re.split(r"[\r\n]", text) if segment]
+        if any(segment != self.last_segment for segment in segments):
+            self.last_output = time.monotonic()
+        if segments:
+            self.last_segment = segments[-1]
 
     def _watch(self) -> None:
         assert self.timeout_s is not None
@@ -188,8 +201,8 @@ def run_logged(
         try:
             assert process.stdout is not None
             for chunk in iter(lambda: process.stdout.read1(65536), b""):
-                watchdog.touch()
                 text = decoder.decode(chunk)
+                watchdog.saw(text)
                 log.write(text)
                 log.flush()
                 tail.feed(text)

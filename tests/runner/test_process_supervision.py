@@ -40,6 +40,29 @@ def test_a_silent_command_is_stopped_and_reported_with_its_log_tail(tmp_path: Pa
     assert "weights sent" in log.read_text()
 
 
+HEARTBEAT_FOREVER = """
+import datetime, time
+for i in range(3):
+    print(f"step:{i} reward 0.{i}", flush=True)
+    time.sleep(0.2)
+while True:
+    print(f"INFO:{datetime.datetime.now()}:pending: 0, running: 1, finished: 1, failure: 0", flush=True)
+    time.sleep(0.2)
+"""
+
+
+def test_a_repeated_status_line_is_not_progress(tmp_path: Path) -> None:
+    """verl's agent loop repeats its status line every minute while a request waits on a lost node:
+    the same line with a new timestamp must not keep the stage alive; changing lines do."""
+    log = tmp_path / "log.txt"
+    started = time.monotonic()
+    with pytest.raises(CommandStalled) as raised:
+        run_logged([sys.executable, "-c", HEARTBEAT_FOREVER], log, echo=False, stall_timeout_s=1.5)
+    assert time.monotonic() - started < 30
+    assert "pending: 0, running: 1, finished: 1" in str(raised.value)
+    assert "step:2 reward 0.2\n" in log.read_text()
+
+
 # A launcher (what `vision-r1 run` is to its stage) whose stage leaves a detached grandchild behind,
 # as Ray workers and vLLM's engine core do; the launcher is then SIGKILLed.
 LAUNCHER = """
