@@ -126,6 +126,8 @@ class _StallWatchdog:
 
     def saw(self, text: str) -> None:
         """Output arrived: progress unless every line or `\\r` segment of it repeats the last one."""
+        if self.timeout_s is None:
+            return  # no watch, nothing to judge
         segments = [_TIMESTAMP.sub("", segment) for segment in re.split(r"[\r\n]", text) if segment]
         if any(segment != self.last_segment for segment in segments):
             self.last_output = time.monotonic()

@@ -288,11 +288,11 @@ def test_a_node_that_dies_mid_grpo_fails_the_stage_and_a_replacement_node_resume
 ) -> None:
     """The README's "when a node dies mid-stage" for GRPO, on a cluster of its own: after the step-1
     checkpoint the second node's Ray processes are killed; the stage fails with its log tail (the
-    surviving rank's collective fails on its lost peer, a call to one of its actors fails, or Ray's
+    surviving rank's collective fails on its lost peer, a call to one of its actors fails, Ray's
     health checks declare the node dead while the driver waits on one, or an agent-loop request waits
-    forever and the stall watchdog stops the stage: it depends on the moment), the
-    checkpoint stays, and once Ray has declared the node dead and a replacement node has joined, the
-    same command resumes the stage from step 1 and finishes it."""
+    forever and the stall watchdog stops the stage: it depends on the moment), the checkpoint stays,
+    and once Ray has declared the node dead and a replacement node has joined, the same command
+    resumes the stage from step 1 and finishes it."""
     with two_node_cluster(tmp_path / "cluster") as nodes:
         recipe = grpo_recipe(tmp_path, nodes.address, tiny_model_dir, steps=2)
         stage_dir = tmp_path / "run" / "grpo"
